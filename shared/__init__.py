@@ -1,0 +1,1 @@
+"""warwire's common library: message schemas, topic contracts, settings, Kafka helpers, metrics."""

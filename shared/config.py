@@ -1,0 +1,35 @@
+"""Settings shared by every service, read from the environment (pydantic-settings).
+
+Every variable is prefixed ``WARWIRE_`` except the two that deployments conventionally name
+without it: ``KAFKA_BOOTSTRAP_SERVERS`` and ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Base for each service's settings: Kafka location, topic prefix, logging."""
+
+    model_config = SettingsConfigDict(env_prefix="WARWIRE_", extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "WARWIRE_KAFKA_BOOTSTRAP_SERVERS"),
+        description="Comma-separated Kafka bootstrap servers.",
+    )
+    topic_prefix: str = Field(
+        default="",
+        description="Prepended to every topic name; lets several pipelines (or tests) share a broker.",
+    )
+    group_prefix: str = Field(
+        default="warwire",
+        description="Prefix of every consumer group id / Faust app id.",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @property
+    def bootstrap_list(self) -> list[str]:
+        return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]

@@ -1,0 +1,50 @@
+"""Every Prometheus metric warwire exposes, declared once. Base units, ``_total`` on counters,
+low-cardinality labels only (never ids, URLs or free text)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
+
+# Articles that reached ingest, by where they came from (push, file, feed:<name>) and what happened.
+ARTICLES_INGESTED = Counter(
+    "warwire_articles_ingested_total", "Articles received by ingest, by source kind and outcome.", ["source", "outcome"]
+)
+# Events published by extract.
+EVENTS_EMITTED = Counter(
+    "warwire_events_emitted_total", "Events published by extract, by type and strike_type.", ["type", "strike_type"]
+)
+# Articles extract skipped on purpose (non-English, syndicated copy, ...).
+ARTICLES_SKIPPED = Counter("warwire_articles_skipped_total", "Articles extract skipped, by reason.", ["reason"])
+# Alerts raised (every version counts once).
+ALERTS_RAISED = Counter("warwire_alerts_total", "Alerts published, by kind and severity.", ["kind", "severity"])
+# Webhook delivery attempts.
+WEBHOOK_DELIVERIES = Counter(
+    "warwire_webhook_deliveries_total", "Webhook delivery attempts, by outcome.", ["outcome"]
+)
+# Messages a service gave up on.
+DEAD_LETTERS = Counter("warwire_dead_letters_total", "Dead-lettered messages, by service and reason.", ["service", "reason"])
+# CPU-bound extraction time per article (in the worker pool).
+EXTRACTION_SECONDS = Histogram(
+    "warwire_extraction_seconds", "Extraction time per article, in seconds.", buckets=LATENCY_BUCKETS
+)
+# From ingest accepting an article to a downstream stage; stage = event_published|alert_published|event_stored.
+END_TO_END_LATENCY = Histogram(
+    "warwire_end_to_end_latency_seconds",
+    "Seconds from ingest accepting the article to the given stage.",
+    ["stage"],
+    buckets=LATENCY_BUCKETS,
+)
+# HTTP server time per request, labelled by route template (not raw path).
+HTTP_REQUEST_DURATION = Histogram(
+    "warwire_http_request_duration_seconds",
+    "HTTP request duration in seconds, by service, method, route template and status class.",
+    ["service", "method", "route", "status"],
+)
+# Consumer lag: log-end offset minus committed offset.
+CONSUMER_LAG = Gauge(
+    "warwire_consumer_lag_messages", "Consumer lag in messages, by group, topic and partition.", ["group", "topic", "partition"]
+)
+# Rows written by the API's store.
+STORE_WRITES = Counter("warwire_store_writes_total", "Store upserts by the API, by table and outcome.", ["table", "outcome"])

@@ -1,0 +1,164 @@
+"""Strike and statement events: what extract publishes on ``events.strike`` and ``events.statement``.
+
+Field names are the public contract; see contracts/ for the generated JSON Schema and AsyncAPI.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from shared.schemas.base import Message, Part
+
+
+class StrikeType(StrEnum):
+    AIR_STRIKE = "air_strike"
+    MISSILE_STRIKE = "missile_strike"
+    DRONE_STRIKE = "drone_strike"
+    SHELLING = "shelling"
+    GROUND_ASSAULT = "ground_assault"
+    ARMED_CLASH = "armed_clash"
+    BOMBING = "bombing"
+    OTHER = "other"
+
+
+class StatementType(StrEnum):
+    CLAIM = "claim"
+    DENIAL = "denial"
+    ACCUSATION = "accusation"
+    CRITICISM = "criticism"
+    APPEAL = "appeal"
+    PROPOSAL = "proposal"
+    WARNING = "warning"
+    CONFIRMATION = "confirmation"
+    OTHER = "other"
+
+
+class ClaimStatus(StrEnum):
+    CLAIMED = "claimed"
+    REPORTED = "reported"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+
+
+ActorKind = Literal[
+    "state_military", "government", "non_state_armed_group", "militia", "monitor", "civilians", "unknown"
+]
+PlaceKind = Literal["populated_place", "admin_area", "country", "water_body", "region"]
+PlatformKind = Literal[
+    "warship", "submarine", "aircraft", "helicopter", "drone", "ground_launcher", "artillery", "ground_forces"
+]
+TimePrecision = Literal["day", "week", "month", "year"]
+
+
+class ActorRef(Part):
+    name: str = Field(description="Normalised name, aliases resolved (e.g. ISIS -> Islamic State).")
+    kind: ActorKind = "unknown"
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the actor's state, if any.")
+
+
+class Place(Part):
+    name: str = Field(description="Gazetteer name, or the text itself when unresolved.")
+    matched_text: str = Field(description="The span of the article that named the place.")
+    lat: float | None = None
+    lon: float | None = None
+    admin1: str | None = Field(default=None, description="First-order administrative area (province).")
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    kind: PlaceKind = "populated_place"
+    geo_precision: Literal[1, 2, 3] | None = Field(
+        default=None,
+        description="ACLED sense: 1 exact town, 2 nearby/partly known area, 3 province or country. "
+        "Null when unresolved.",
+    )
+
+
+class LaunchPlatform(Part):
+    kind: PlatformKind
+    count: int | None = None
+
+
+class Quantities(Part):
+    munitions: int | None = None
+    strikes: int | None = None
+    platforms: int | None = None
+    targets: int | None = None
+
+
+class Claim(Part):
+    status: ClaimStatus = ClaimStatus.REPORTED
+    by: str | None = Field(default=None, description="Who claims or reports it.")
+
+
+class Evidence(Part):
+    article_id: str
+    sentence: str
+    char_start: int = Field(ge=0, description="Offset of the sentence in the article body.")
+    char_end: int = Field(ge=0)
+
+
+class SourceRef(Part):
+    article_id: str
+    url: str | None = None
+    source: str = "unknown"
+    published_at: datetime | None = None
+    syndicated: bool = Field(default=False, description="A republished copy: not independent corroboration.")
+
+
+class StrikeEvent(Message):
+    """One distinct attack. Key: ``event_id``; a later ``version`` supersedes an earlier one."""
+
+    schema_version: Literal[1] = 1
+    event_id: str = Field(description="Deterministic: reports of the same strike share it.")
+    event_type: Literal["strike"] = "strike"
+    version: int = Field(default=1, ge=1, description="Grows as sources are merged in.")
+    strike_type: StrikeType
+    acled_sub_event_type: str | None = Field(default=None, description="ACLED sub-event type mapping.")
+    cameo_code: str | None = Field(default=None, description="CAMEO event code mapping.")
+    actor: ActorRef | None = None
+    targets: list[ActorRef] = Field(default_factory=list)
+    weapon: str | None = Field(default=None, description="Normalised weapon, e.g. 'cruise missile'.")
+    launch_platform: LaunchPlatform | None = None
+    launch_location: Place | None = None
+    locations: list[Place] = Field(default_factory=list, description="Places hit or fought over.")
+    quantities: Quantities = Field(default_factory=Quantities)
+    occurred_on: date | None = None
+    time_precision: TimePrecision | None = None
+    claim: Claim = Field(default_factory=Claim)
+    evidence: list[Evidence] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    ingested_at: datetime | None = Field(
+        default=None, description="Earliest ingest time of the articles behind it (latency clock)."
+    )
+    extracted_at: datetime | None = None
+
+
+class Speaker(Part):
+    name: str
+    role: str | None = None
+    affiliation: str | None = None
+
+
+class StatementEvent(Message):
+    """A claim, denial, accusation, ... attributed to a speaker. Key: ``event_id``."""
+
+    schema_version: Literal[1] = 1
+    event_id: str
+    event_type: Literal["statement"] = "statement"
+    version: int = Field(default=1, ge=1)
+    speaker: Speaker
+    statement_type: StatementType = StatementType.OTHER
+    content: str = Field(description="The quote, or the reported clause.")
+    about_actors: list[ActorRef] = Field(default_factory=list)
+    about_places: list[Place] = Field(default_factory=list)
+    related_event_ids: list[str] = Field(default_factory=list, description="Strike events this statement reports.")
+    occurred_on: date | None = None
+    time_precision: TimePrecision | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    ingested_at: datetime | None = None
+    extracted_at: datetime | None = None

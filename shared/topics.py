@@ -1,0 +1,100 @@
+"""Topic contracts: names, partition counts, key and value schema of every public topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from shared.schemas import Alert, Article, DeadLetter, StatementEvent, StrikeEvent
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    value_model: type[BaseModel]
+    key: str
+    partitions: int
+    description: str
+    ce_type: str
+    compacted: bool = False
+
+
+ARTICLES_RAW = TopicSpec(
+    name="articles.raw",
+    value_model=Article,
+    key="article_id",
+    # Extract scales by consumer-group members; 6 partitions allow up to 6 workers.
+    partitions=6,
+    description="Normalised, de-duplicated news articles published by ingest (or by any producer "
+    "following this schema).",
+    ce_type="io.warwire.article.v1",
+)
+EVENTS_STRIKE = TopicSpec(
+    name="events.strike",
+    value_model=StrikeEvent,
+    key="event_id",
+    partitions=3,
+    description="Strike events. Keyed by event_id; a merged update re-publishes the same key with a "
+    "higher version, so log compaction keeps the latest.",
+    ce_type="io.warwire.event.strike.v1",
+    compacted=True,
+)
+EVENTS_STATEMENT = TopicSpec(
+    name="events.statement",
+    value_model=StatementEvent,
+    key="event_id",
+    partitions=3,
+    description="Statement events (claims, denials, accusations, ...) attributed to a speaker.",
+    ce_type="io.warwire.event.statement.v1",
+    compacted=True,
+)
+ALERTS = TopicSpec(
+    name="alerts",
+    value_model=Alert,
+    key="alert_id",
+    partitions=3,
+    description="Escalation alerts. Keyed by alert_id; status changes re-publish with a higher version.",
+    ce_type="io.warwire.alert.v1",
+    compacted=True,
+)
+DEADLETTER = TopicSpec(
+    name="deadletter",
+    value_model=DeadLetter,
+    key="original key",
+    partitions=1,
+    description="Messages a service could not process, with the reason and the original bytes.",
+    ce_type="io.warwire.deadletter.v1",
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (ARTICLES_RAW, EVENTS_STRIKE, EVENTS_STATEMENT, ALERTS, DEADLETTER)
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """The concrete topic names for one deployment (an optional prefix isolates pipelines)."""
+
+    prefix: str = ""
+
+    def of(self, spec: TopicSpec) -> str:
+        return f"{self.prefix}{spec.name}"
+
+    @property
+    def articles_raw(self) -> str:
+        return self.of(ARTICLES_RAW)
+
+    @property
+    def events_strike(self) -> str:
+        return self.of(EVENTS_STRIKE)
+
+    @property
+    def events_statement(self) -> str:
+        return self.of(EVENTS_STATEMENT)
+
+    @property
+    def alerts(self) -> str:
+        return self.of(ALERTS)
+
+    @property
+    def deadletter(self) -> str:
+        return self.of(DEADLETTER)
