@@ -1,0 +1,1 @@
+"""warwire's four services (ingest, extract, alert, api) and the ``warwire`` command line."""

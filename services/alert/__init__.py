@@ -1,0 +1,1 @@
+"""Alert: events.strike / events.statement -> escalation detectors -> alerts (+ webhooks)."""

@@ -1,0 +1,21 @@
+"""Entry point: settings -> topics -> Faust worker -> graceful shutdown."""
+
+from __future__ import annotations
+
+from services.alert.app import build_app
+from services.alert.settings import AlertSettings
+from shared.faust_support import run_worker
+from shared.kafka_admin import ensure_topics
+from shared.logging import configure_logging
+from shared.topics import TopicNames
+
+
+def main() -> None:
+    settings = AlertSettings()
+    configure_logging(settings.log_level)
+    ensure_topics(settings.bootstrap_list, TopicNames(settings.topic_prefix))
+    run_worker(build_app(settings), loglevel=settings.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Entry point: settings -> store + Kafka materialiser -> HTTP server -> graceful shutdown."""
+
+from __future__ import annotations
+
+from services.api.app import create_app
+from services.api.consumer import Materialiser
+from services.api.settings import ApiSettings
+from services.api.store import Store
+from shared.http import serve
+from shared.kafka_admin import ensure_topics
+from shared.logging import configure_logging
+from shared.topics import TopicNames
+
+
+def main() -> None:
+    settings = ApiSettings()
+    configure_logging(settings.log_level)
+    names = TopicNames(settings.topic_prefix)
+    ensure_topics(settings.bootstrap_list, names)
+    store = Store(settings.database_url)
+    materialiser = Materialiser(settings.bootstrap_list, names, f"{settings.group_prefix}-api", store)
+    app = create_app(store, max_limit=settings.api_max_limit, materialiser=materialiser)
+    serve(app, settings.api_http_host, settings.api_http_port, settings.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Materialiser: consume events.strike, events.statement and alerts (aiokafka), write to the store,
+then commit offsets. Undecodable messages are dead-lettered and skipped; the consumer keeps going."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.api.store import Store
+from shared.deadletter import make_dead_letter
+from shared.messages import DecodeError, decode, encode
+from shared.metrics import DEAD_LETTERS, END_TO_END_LATENCY, STORE_WRITES
+from shared.schemas import Alert, StatementEvent, StrikeEvent
+from shared.topics import DEADLETTER, TopicNames
+
+log = logging.getLogger(__name__)
+
+
+class Materialiser:
+    def __init__(self, bootstrap: list[str], names: TopicNames, group_id: str, store: Store) -> None:
+        self.names = names
+        self.store = store
+        self.models: dict[str, type[StrikeEvent] | type[StatementEvent] | type[Alert]] = {
+            names.events_strike: StrikeEvent,
+            names.events_statement: StatementEvent,
+            names.alerts: Alert,
+        }
+        self.bootstrap = bootstrap
+        self.group_id = group_id
+        self.running = False
+        self._task: asyncio.Task[None] | None = None
+        self.consumer: AIOKafkaConsumer
+        self.producer: AIOKafkaProducer
+
+    async def start(self) -> None:
+        # aiokafka clients bind to the running loop, so they are created here, not in __init__.
+        self.consumer = AIOKafkaConsumer(
+            *self.models,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            client_id="warwire-api",
+        )
+        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-api-dlq")
+        await self.producer.start()
+        await self.consumer.start()
+        self._task = asyncio.create_task(self._run(), name="materialiser")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.consumer.stop()
+        await self.producer.stop()
+
+    async def _run(self) -> None:
+        self.running = True
+        try:
+            while True:
+                batches = await self.consumer.getmany(timeout_ms=500, max_records=500)
+                if batches:
+                    await self._handle([rec for records in batches.values() for rec in records])
+                    # Offsets only after the write: a crash re-delivers, and upserts absorb it.
+                    await self.consumer.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("materialiser stopped")
+            raise
+        finally:
+            self.running = False
+
+    async def _handle(self, records: list[Any]) -> None:
+        events: list[StrikeEvent | StatementEvent] = []
+        alerts: list[Alert] = []
+        for rec in records:
+            model = self.models[rec.topic]
+            try:
+                msg = decode(model, rec.value)
+            except DecodeError as exc:
+                await self._dead_letter(rec, exc)
+                continue
+            if isinstance(msg, Alert):
+                alerts.append(msg)
+            else:
+                events.append(msg)
+        if events:
+            n = await self.store.upsert_events(events)
+            STORE_WRITES.labels("events", "written").inc(n)
+            STORE_WRITES.labels("events", "stale").inc(len(events) - n)
+            now = time.time()
+            for ev in events:
+                if ev.ingested_at is not None:
+                    END_TO_END_LATENCY.labels("event_stored").observe(max(0.0, now - ev.ingested_at.astimezone(UTC).timestamp()))
+        if alerts:
+            n = await self.store.upsert_alerts(alerts)
+            STORE_WRITES.labels("alerts", "written").inc(n)
+            STORE_WRITES.labels("alerts", "stale").inc(len(alerts) - n)
+
+    async def _dead_letter(self, rec: Any, exc: DecodeError) -> None:
+        record = make_dead_letter(
+            service="api", reason=exc.reason, detail=exc.detail, topic=rec.topic, partition=rec.partition,
+            offset=rec.offset, key=rec.key, value=rec.value, headers=list(rec.headers or []),
+        )
+        enc = encode(DEADLETTER, record, source="/warwire/api")
+        await self.producer.send_and_wait(self.names.deadletter, key=enc.key, value=enc.value, headers=enc.headers)
+        DEAD_LETTERS.labels("api", exc.reason).inc()
+        log.warning("dead-lettered %s@%s:%s (%s)", rec.topic, rec.partition, rec.offset, exc.reason)

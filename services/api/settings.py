@@ -1,0 +1,18 @@
+"""API service settings."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+
+from shared.config import CommonSettings
+
+
+class ApiSettings(CommonSettings):
+    api_http_host: str = Field(default="127.0.0.1", description="Bind address.")
+    api_http_port: int = Field(default=8080, description="Port of the HTTP API.")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.cache/api/warwire.sqlite",
+        validation_alias=AliasChoices("DATABASE_URL", "WARWIRE_DATABASE_URL"),
+        description="SQLAlchemy async URL: SQLite file by default, postgresql+asyncpg://... in production.",
+    )
+    api_max_limit: int = Field(default=500, description="Upper bound of the limit query parameter.")

@@ -1,0 +1,200 @@
+"""The API's store (SQLAlchemy 2, async): events and alerts, upserted by id and version."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.schemas import Alert, StatementEvent, StrikeEvent
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    strike_type: Mapped[str | None] = mapped_column(String(32), index=True)
+    actor: Mapped[str | None] = mapped_column(String(200), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    occurred_on: Mapped[str | None] = mapped_column(String(10), index=True)
+    confidence: Mapped[float] = mapped_column(Float)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    alert_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[str] = mapped_column(String(16), index=True)
+    theater: Mapped[str | None] = mapped_column(String(2), index=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+Index("ix_events_seq_desc", EventRow.seq.desc())
+Index("ix_alerts_seq_desc", AlertRow.seq.desc())
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+class Store:
+    """Single-writer store: the API's consumer writes, request handlers read."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite") and ":///" in url:
+            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._seq = 0
+
+    async def start(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        async with self.sessions() as s:
+            top_e = (await s.execute(select(func.max(EventRow.seq)))).scalar() or 0
+            top_a = (await s.execute(select(func.max(AlertRow.seq)))).scalar() or 0
+        self._seq = max(top_e, top_a)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.sessions() as s:
+                await s.execute(select(1))
+            return True
+        except Exception:
+            return False
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    async def upsert_events(self, events: list[StrikeEvent | StatementEvent]) -> int:
+        """Idempotent: a version not newer than the stored one is ignored. Returns rows written."""
+        written = 0
+        async with self.sessions.begin() as s:
+            for ev in events:
+                row = await s.get(EventRow, ev.event_id)
+                if row is not None and row.version >= ev.version:
+                    continue
+                payload = json.loads(ev.model_dump_json())
+                theater = _theater(ev)
+                values = dict(
+                    event_type=ev.event_type,
+                    version=ev.version,
+                    strike_type=getattr(ev, "strike_type", None),
+                    actor=_actor_name(ev),
+                    country=theater,
+                    occurred_on=ev.occurred_on.isoformat() if ev.occurred_on else None,
+                    confidence=ev.confidence,
+                    seq=self._next_seq(),
+                    updated_at=datetime.now(UTC),
+                    payload=payload,
+                )
+                if row is None:
+                    s.add(EventRow(event_id=ev.event_id, **values))
+                else:
+                    for k, v in values.items():
+                        setattr(row, k, v)
+                written += 1
+        return written
+
+    async def upsert_alerts(self, alerts: list[Alert]) -> int:
+        written = 0
+        async with self.sessions.begin() as s:
+            for al in alerts:
+                row = await s.get(AlertRow, al.alert_id)
+                if row is not None and row.version >= al.version:
+                    continue
+                values = dict(
+                    version=al.version, kind=al.kind.value, severity=al.severity.value, theater=al.theater,
+                    seq=self._next_seq(), updated_at=datetime.now(UTC), payload=json.loads(al.model_dump_json()),
+                )
+                if row is None:
+                    s.add(AlertRow(alert_id=al.alert_id, **values))
+                else:
+                    for k, v in values.items():
+                        setattr(row, k, v)
+                written += 1
+        return written
+
+    async def list_events(
+        self, *, limit: int, cursor: int | None = None, type: str | None = None, strike_type: str | None = None,
+        actor: str | None = None, country: str | None = None,
+    ) -> Page:
+        q = select(EventRow).order_by(EventRow.seq.desc()).limit(limit + 1)
+        if cursor is not None:
+            q = q.where(EventRow.seq < cursor)
+        if type:
+            q = q.where(EventRow.event_type == type)
+        if strike_type:
+            q = q.where(EventRow.strike_type == strike_type)
+        if actor:
+            q = q.where(func.lower(EventRow.actor) == actor.lower())
+        if country:
+            q = q.where(EventRow.country == country.upper())
+        async with self.sessions() as s:
+            rows = list((await s.execute(q)).scalars())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
+
+    async def get_event(self, event_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            row = await s.get(EventRow, event_id)
+            return row.payload if row else None
+
+    async def list_alerts(
+        self, *, limit: int, cursor: int | None = None, kind: str | None = None, severity: str | None = None,
+        theater: str | None = None,
+    ) -> Page:
+        q = select(AlertRow).order_by(AlertRow.seq.desc()).limit(limit + 1)
+        if cursor is not None:
+            q = q.where(AlertRow.seq < cursor)
+        if kind:
+            q = q.where(AlertRow.kind == kind)
+        if severity:
+            q = q.where(AlertRow.severity == severity)
+        if theater:
+            q = q.where(AlertRow.theater == theater.upper())
+        async with self.sessions() as s:
+            rows = list((await s.execute(q)).scalars())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
+
+    async def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            row = await s.get(AlertRow, alert_id)
+            return row.payload if row else None
+
+
+def _actor_name(ev: StrikeEvent | StatementEvent) -> str | None:
+    if isinstance(ev, StrikeEvent):
+        return ev.actor.name if ev.actor else None
+    return ev.speaker.name
+
+
+def _theater(ev: StrikeEvent | StatementEvent) -> str | None:
+    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about_places
+    return next((p.country_code for p in places if p.country_code), None)

@@ -1,0 +1,127 @@
+"""The ``warwire`` command: run a service, ingest files, extract from files, run the demo,
+regenerate contracts. ``warwire <command> --help`` documents each."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from services.runner import SERVICES
+
+
+def _file_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt (first line = title), .html, .json, .jsonl or a directory")
+    p.add_argument("--published-at", help="publication date for files that do not carry one (ISO 8601)")
+    p.add_argument("--source", help="source name (default: the file name)")
+    p.add_argument("--url", help="article URL")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print one JSON event per line; events from files given together are merged."""
+    from services.extract.extractor import events_of
+    from services.extract.nlp import default_extractor
+    from services.ingest.files import expand, read_file
+    from services.ingest.ingestor import IngestError, Ingestor
+    from services.ingest.seen import SeenStore
+
+    normaliser = Ingestor(publisher=_NoPublish(), seen=SeenStore(":memory:"))
+    articles, failed = [], 0
+    for path in expand(args.paths):
+        for item in read_file(path, published_at=args.published_at, source=args.source, url=args.url):
+            try:
+                if isinstance(item, IngestError):
+                    raise item
+                articles.append(normaliser.normalise(item))
+            except IngestError as exc:
+                failed += 1
+                print(f"warwire extract: skipped {path}: {exc.reason}: {exc.detail}", file=sys.stderr)
+    for event in events_of(default_extractor().extract(articles)):
+        print(event.model_dump_json())
+    return 1 if failed and not articles else 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Publish files to articles.raw (deduplicated against the same seen-state as the service)."""
+    from services.ingest.files import expand, read_file
+    from services.ingest.ingestor import IngestError, Ingestor
+    from services.ingest.producer import ArticlePublisher
+    from services.ingest.seen import SeenStore
+    from services.ingest.settings import IngestSettings
+    from shared.kafka_admin import ensure_topics
+    from shared.topics import TopicNames
+
+    settings = IngestSettings()
+    names = TopicNames(settings.topic_prefix)
+    ensure_topics(settings.bootstrap_list, names)
+    publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
+    ingestor = Ingestor(publisher, SeenStore(settings.ingest_state_path), max_bytes=settings.ingest_max_article_bytes)
+    counts = {"published": 0, "duplicate": 0, "rejected": 0}
+    files = expand(args.paths)
+    for n, path in enumerate(files, 1):
+        for item in read_file(path, published_at=args.published_at, source=args.source, url=args.url):
+            try:
+                if isinstance(item, IngestError):
+                    raise item
+                article, new = ingestor.ingest(item, channel="file")
+                counts["published" if new else "duplicate"] += 1
+                print(json.dumps({"path": str(path), "article_id": article.article_id, "status": "published" if new else "duplicate"}))
+            except IngestError as exc:
+                counts["rejected"] += 1
+                print(json.dumps({"path": str(path), "status": "rejected", "reason": exc.reason, "detail": exc.detail}))
+        if len(files) > 20 and sys.stderr.isatty():
+            print(f"\r{n}/{len(files)} files", end="", file=sys.stderr)
+    publisher.close()
+    print(json.dumps(counts), file=sys.stderr)
+    return 0 if counts["rejected"] == 0 else 2
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    from shared.contracts import drift, write_all
+
+    if args.check:
+        stale = drift()
+        for rel in stale:
+            print(f"contracts/{rel} is out of date; run: warwire contracts", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_all():
+        print(path)
+    return 0
+
+
+class _NoPublish:
+    def publish(self, article: object) -> None:  # the extract CLI never publishes
+        raise RuntimeError("not publishing")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="warwire", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one service in the foreground")
+    run.add_argument("service", choices=SERVICES)
+    ext = sub.add_parser("extract", help="extract events from files; JSON lines on stdout")
+    _file_args(ext)
+    ing = sub.add_parser("ingest", help="publish files to articles.raw")
+    _file_args(ing)
+    demo = sub.add_parser("demo", help="run the whole pipeline on the sample articles")
+    demo.add_argument("--once", action="store_true")
+    demo.add_argument("--timeout", type=float, default=180.0)
+    con = sub.add_parser("contracts", help="regenerate contracts/ (JSON Schema, AsyncAPI) from the models")
+    con.add_argument("--check", action="store_true", help="exit 1 if contracts/ drifted from the models")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        importlib.import_module(f"services.{args.service}.__main__").main()
+        return 0
+    if args.command == "demo":
+        from services import demo as demo_mod
+
+        return demo_mod.main(["--once"] * args.once + ["--timeout", str(args.timeout)])
+    handlers = {"extract": cmd_extract, "ingest": cmd_ingest, "contracts": cmd_contracts}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,25 @@
+"""Entry point: settings -> topics -> process pool -> Faust worker -> graceful shutdown."""
+
+from __future__ import annotations
+
+from services.extract.app import build_app
+from services.extract.pool import ExtractionPool
+from services.extract.settings import ExtractSettings
+from shared.faust_support import run_worker
+from shared.kafka_admin import ensure_topics
+from shared.logging import configure_logging
+from shared.topics import TopicNames
+
+
+def main() -> None:
+    settings = ExtractSettings()
+    configure_logging(settings.log_level)
+    ensure_topics(settings.bootstrap_list, TopicNames(settings.topic_prefix))
+    pool = ExtractionPool(settings.extract_workers)
+    pool.warm_up()
+    app = build_app(settings, pool)
+    run_worker(app, loglevel=settings.log_level, on_shutdown=pool.shutdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The extract Faust app: articles.raw -> (extraction in a process pool) -> merge by event_id -> events.*.
+
+Two agents, because merge state must be co-partitioned with its key:
+- ``extract_articles`` reads articles (keyed by article_id), extracts, and re-keys strike candidates by
+  event_id onto the internal ``extract.candidates`` topic; statements go straight to events.statement.
+- ``merge_candidates`` reads candidates (keyed by event_id) and folds them into the ``strike-merge``
+  table (changelog-backed, so merges survive restarts), publishing a new version when sources grow.
+Batches are acked only after every output is acknowledged by the broker (at-least-once); ids are
+stable, so a re-delivered article yields the same events and no new version.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from services.extract.extractor import merge_strikes
+from services.extract.pool import ExtractionPool
+from services.extract.settings import ExtractSettings
+from shared.faust_support import DeadLetterPublisher, make_app
+from shared.messages import DecodeError, decode, encode
+from shared.metrics import ARTICLES_SKIPPED, END_TO_END_LATENCY, EVENTS_EMITTED, EXTRACTION_SECONDS
+from shared.schemas import Article, StrikeEvent
+from shared.topics import ARTICLES_RAW, EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
+
+log = logging.getLogger(__name__)
+SOURCE = "/warwire/extract"
+MERGE_PARTITIONS = EVENTS_STRIKE.partitions
+
+
+def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
+    names = TopicNames(settings.topic_prefix)
+    app = make_app(
+        settings, "extract", web_host=settings.extract_http_host, web_port=settings.extract_http_port,
+        data_dir=settings.extract_data_dir,
+    )
+    dead = DeadLetterPublisher(app, names, "extract")
+    articles_topic = app.topic(names.articles_raw, partitions=ARTICLES_RAW.partitions)
+    candidates_topic = app.topic(f"{names.prefix}extract.candidates", partitions=MERGE_PARTITIONS, internal=True)
+    merge_table = app.Table(
+        "strike-merge", default=None, partitions=MERGE_PARTITIONS
+    )
+
+    async def publish(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        await app.producer.send_and_wait(
+            topic, key=key.encode(), value=value, partition=None, timestamp=None, headers=headers
+        )
+
+    async def accept(event: Any) -> Article | None:
+        value = event.message.value
+        if value is not None and len(value) > settings.extract_max_article_bytes:
+            await dead.send("too_large", f"{len(value)} bytes > {settings.extract_max_article_bytes}", event)
+            return None
+        try:
+            article = decode(Article, value)
+        except DecodeError as exc:
+            await dead.send(exc.reason, exc.detail, event)
+            return None
+        if article.language != "en":
+            ARTICLES_SKIPPED.labels("unsupported_language").inc()
+            return None
+        return article
+
+    async def extract_batch(articles: list[Article], events: list[Any]) -> list[Any]:
+        """Extract a batch; if the batch fails, retry one by one and dead-letter the culprits."""
+        try:
+            results, per_article = await pool.extract(articles)
+            EXTRACTION_SECONDS.observe(per_article)
+            return results
+        except Exception:
+            log.exception("batch extraction failed; retrying article by article")
+        results = []
+        for article, event in zip(articles, events, strict=True):
+            try:
+                one, _ = await pool.extract([article])
+                results.extend(one)
+            except Exception as exc:
+                await dead.send("extraction_error", repr(exc), event)
+        return results
+
+    @app.agent(articles_topic, name="extract-articles")
+    async def extract_articles(stream: Any) -> None:
+        async for batch in stream.take_events(settings.extract_batch_size, within=settings.extract_batch_within_s):
+            articles, events = [], []
+            for event in batch:
+                article = await accept(event)
+                if article is not None:
+                    articles.append(article)
+                    events.append(event)
+            if not articles:
+                continue
+            for result in await extract_batch(articles, events):
+                for strike in result.strikes:
+                    enc = encode(EVENTS_STRIKE, strike, source=SOURCE)
+                    await publish(candidates_topic.get_topic_name(), strike.event_id, enc.value, enc.headers)
+                for statement in result.statements:
+                    enc = encode(EVENTS_STATEMENT, statement, source=SOURCE)
+                    await publish(names.events_statement, statement.event_id, enc.value, enc.headers)
+                    EVENTS_EMITTED.labels("statement", "").inc()
+                    _observe_latency(statement.ingested_at)
+
+    @app.agent(candidates_topic, name="merge-candidates")
+    async def merge_candidates(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                candidate = decode(StrikeEvent, event.message.value)
+            except DecodeError as exc:
+                await dead.send(exc.reason, exc.detail, event)
+                continue
+            stored = merge_table.get(candidate.event_id)
+            previous = StrikeEvent.model_validate_json(stored) if stored else None
+            merged = merge_strikes(previous, candidate) if previous else candidate
+            if previous is not None and {s.article_id for s in previous.sources} == {
+                s.article_id for s in merged.sources
+            }:
+                continue  # a re-delivery: nothing new to say
+            enc = encode(EVENTS_STRIKE, merged, source=SOURCE)
+            # Publish before recording: a crash in between re-publishes the same version, never loses it.
+            await publish(names.events_strike, merged.event_id, enc.value, enc.headers)
+            merge_table[merged.event_id] = enc.value.decode()
+            EVENTS_EMITTED.labels("strike", merged.strike_type.value).inc()
+            _observe_latency(merged.ingested_at)
+
+    return app
+
+
+def _observe_latency(ingested_at: datetime | None) -> None:
+    if ingested_at is not None:
+        END_TO_END_LATENCY.labels("event_published").observe(
+            max(0.0, time.time() - ingested_at.astimezone(UTC).timestamp())
+        )

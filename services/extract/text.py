@@ -1,0 +1,58 @@
+"""Cheap text passes that run before spaCy: sentence spans and the candidate-sentence filter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from services.extract.lexicon import SPEECH_VERBS, STRIKE_NOUNS, STRIKE_VERBS, WEAPONS
+
+# Split after . ! ? (optionally followed by a closing quote) when a capital, digit or quote follows,
+# and at line breaks; abbreviations like "Mr." and "U.S." are protected.
+_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Sgt|St|Prof|Sen|Rep|Gov|U\.S|U\.N|No|Jan|Feb|Aug|Sept?|Oct|Nov|Dec)\.$")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+
+
+def split_sentences(body: str) -> list[Sentence]:
+    out: list[Sentence] = []
+    start = 0
+    for m in _BOUNDARY.finditer(body):
+        candidate = body[start : m.start()]
+        if "\n" not in m.group(0) and _ABBREV.search(candidate.rstrip("\"'”’)")):
+            continue
+        out.extend(_trimmed(body, start, m.start()))
+        start = m.end()
+    out.extend(_trimmed(body, start, len(body)))
+    return out
+
+
+def _trimmed(body: str, start: int, end: int) -> Iterator[Sentence]:
+    chunk = body[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        yield Sentence(stripped, start + lead, start + lead + len(stripped))
+
+
+def _stems(words: list[str]) -> str:
+    return "|".join(sorted({re.escape(w.split()[0][:5]) for w in words}, key=len, reverse=True))
+
+
+# Prefixes of every trigger, weapon and speech word: a sentence without one cannot yield an event,
+# so the parser never sees it.
+_CANDIDATE = re.compile(
+    r"\b(?:" + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS, *SPEECH_VERBS]) + r"|fired|hit|shot|according)",
+    re.IGNORECASE,
+)
+
+
+def is_candidate(sentence: str) -> bool:
+    return bool(_CANDIDATE.search(sentence))

@@ -1,0 +1,1 @@
+"""Ingest: HTTP push, files (and feeds) -> normalised, de-duplicated Articles on articles.raw."""

@@ -1,0 +1,35 @@
+"""Entry point: settings -> topics -> producer + seen-state -> HTTP server -> graceful shutdown."""
+
+from __future__ import annotations
+
+from services.ingest.app import create_app
+from services.ingest.ingestor import Ingestor
+from services.ingest.producer import ArticlePublisher
+from services.ingest.seen import SeenStore
+from services.ingest.settings import IngestSettings
+from shared.http import serve
+from shared.kafka_admin import ensure_topics
+from shared.logging import configure_logging
+from shared.topics import TopicNames
+
+
+def main() -> None:
+    settings = IngestSettings()
+    configure_logging(settings.log_level)
+    names = TopicNames(settings.topic_prefix)
+    ensure_topics(settings.bootstrap_list, names)
+    publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
+    seen = SeenStore(settings.ingest_state_path)
+    ingestor = Ingestor(publisher, seen, max_bytes=settings.ingest_max_article_bytes)
+    app = create_app(
+        ingestor, api_keys=settings.api_keys, health=publisher.healthy, max_bytes=settings.ingest_max_article_bytes
+    )
+    try:
+        serve(app, settings.ingest_http_host, settings.ingest_http_port, settings.log_level)
+    finally:
+        publisher.close()
+        seen.close()
+
+
+if __name__ == "__main__":
+    main()

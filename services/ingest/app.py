@@ -1,0 +1,83 @@
+"""Ingest's HTTP API: POST /v1/articles (JSON or text/html), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from services.ingest.ingestor import ArticleIn, IngestError, Ingestor
+from shared.http import instrument
+
+
+def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes: int) -> FastAPI:
+    app = FastAPI(title="warwire ingest", version="1", docs_url="/docs")
+    instrument(app, "ingest")
+
+    def check_key(key: str | None) -> None:
+        if api_keys and key not in api_keys:
+            raise HTTPException(status_code=401, detail={"reason": "unauthorized", "detail": "missing or wrong X-API-Key"})
+
+    @app.post(
+        "/v1/articles",
+        status_code=202,
+        responses={200: {"description": "duplicate: the existing article id"}, 202: {"description": "accepted"}},
+    )
+    async def post_article(
+        request: Request,
+        x_api_key: Annotated[str | None, Header()] = None,
+        title: str = "",
+        url: str | None = None,
+        source: str = "push",
+        published_at: str | None = None,
+    ) -> JSONResponse:
+        """Push one article as JSON (``ArticleIn``) or as ``text/html`` (metadata in the query string)."""
+        check_key(x_api_key)
+        raw = await request.body()
+        if len(raw) > max_bytes + 65536:
+            return _error(413, "too_large", f"request body exceeds {max_bytes} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _error(400, "invalid_utf8", "the request body is not valid UTF-8")
+        ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        try:
+            if ctype == "text/html":
+                item = ArticleIn(html=text, title=title, url=url, source=source, published_at=published_at)
+            elif ctype in {"application/json", ""}:
+                item = ArticleIn.model_validate(json.loads(text))
+            else:
+                return _error(415, "unsupported_media_type", f"send application/json or text/html, not {ctype}")
+        except json.JSONDecodeError as exc:
+            return _error(400, "malformed_json", str(exc))
+        except ValidationError as exc:
+            return _error(422, "invalid_fields", exc.errors(include_url=False, include_context=False).__repr__())
+        try:
+            article, is_new = await run_in_threadpool(ingestor.ingest, item, channel="push")
+        except IngestError as exc:
+            return _error(exc.status, exc.reason, exc.detail)
+        except Exception as exc:  # broker unavailable or timed out
+            return _error(503, "broker_unavailable", f"could not publish: {exc.__class__.__name__}")
+        status = 202 if is_new else 200
+        return JSONResponse(
+            {"article_id": article.article_id, "status": "accepted" if is_new else "duplicate"}, status_code=status
+        )
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        ok = bool(health())
+        return JSONResponse({"status": "ready" if ok else "broker_unreachable"}, status_code=200 if ok else 503)
+
+    return app
+
+
+def _error(status: int, reason: str, detail: str) -> JSONResponse:
+    return JSONResponse({"reason": reason, "detail": detail}, status_code=status)

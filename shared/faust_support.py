@@ -1,0 +1,95 @@
+"""What every Faust service in warwire shares: app configuration, /healthz and /metrics pages,
+dead-letter publishing and the worker entry point with graceful shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.config import CommonSettings
+from shared.deadletter import make_dead_letter
+from shared.messages import encode
+from shared.metrics import DEAD_LETTERS
+from shared.topics import DEADLETTER, TopicNames
+
+log = logging.getLogger(__name__)
+
+
+def make_app(settings: CommonSettings, service: str, *, web_host: str, web_port: int, data_dir: str) -> faust.App:
+    """A Faust app configured for warwire. Creating it connects to nothing."""
+    app = faust.App(
+        f"{settings.group_prefix}-{service}",
+        broker=[f"kafka://{s}" for s in settings.bootstrap_list],
+        value_serializer="raw",
+        key_serializer="raw",
+        topic_replication_factor=1,
+        topic_allow_declare=True,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        # Commit often: a crash then re-processes little, and idempotent ids absorb the repeats.
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+        web_enabled=True,
+        web_host=web_host,
+        web_port=web_port,
+        web_bind=web_host,
+        web_in_thread=False,
+        datadir=data_dir,
+        store="memory://",
+        table_standby_replicas=0,
+        stream_wait_empty=False,
+        logging_config=None,
+    )
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok", "service": service})
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    return app
+
+
+class DeadLetterPublisher:
+    """Sends a DeadLetter for a message the service gave up on, and waits for the broker's ack."""
+
+    def __init__(self, app: faust.App, names: TopicNames, service: str) -> None:
+        self.app = app
+        self.topic = names.deadletter
+        self.service = service
+
+    async def send(self, reason: str, detail: str, event: Any | None = None, *, value: bytes | None = None) -> None:
+        message = event.message if event is not None else None
+        record = make_dead_letter(
+            service=self.service,
+            reason=reason,
+            detail=detail,
+            topic=message.topic if message else None,
+            partition=message.partition if message else None,
+            offset=message.offset if message else None,
+            key=message.key if message else None,
+            value=message.value if message else value,
+            headers=list(message.headers or []) if message else None,
+        )
+        enc = encode(DEADLETTER, record, source=f"/warwire/{self.service}")
+        await self.app.producer.send_and_wait(
+            self.topic, key=enc.key, value=enc.value, partition=None, timestamp=None, headers=enc.headers
+        )
+        DEAD_LETTERS.labels(self.service, reason).inc()
+        log.warning("dead-lettered message (%s): %s", reason, detail[:200])
+
+
+def run_worker(app: faust.App, *, loglevel: str, on_shutdown: Callable[[], None] | None = None) -> None:
+    """Run the Faust worker until SIGTERM/SIGINT, then stop the app cleanly and run ``on_shutdown``."""
+    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    finally:
+        if on_shutdown is not None:
+            on_shutdown()
