@@ -12,7 +12,12 @@ from services.runner import SERVICES
 
 
 def _file_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt (first line = title), .html, .json, .jsonl or a directory")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=".txt (first line = title), .html, .json, .jsonl or a directory",
+    )
     p.add_argument("--published-at", help="publication date for files that do not carry one (ISO 8601)")
     p.add_argument("--source", help="source name (default: the file name)")
     p.add_argument("--url", help="article URL")
@@ -56,7 +61,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     names = TopicNames(settings.topic_prefix)
     ensure_topics(settings.bootstrap_list, names)
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
-    ingestor = Ingestor(publisher, SeenStore(settings.ingest_state_path), max_bytes=settings.ingest_max_article_bytes)
+    ingestor = Ingestor(
+        publisher, SeenStore(settings.ingest_state_path), max_bytes=settings.ingest_max_article_bytes
+    )
     counts = {"published": 0, "duplicate": 0, "rejected": 0}
     files = expand(args.paths)
     for n, path in enumerate(files, 1):
@@ -66,10 +73,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     raise item
                 article, new = ingestor.ingest(item, channel="file")
                 counts["published" if new else "duplicate"] += 1
-                print(json.dumps({"path": str(path), "article_id": article.article_id, "status": "published" if new else "duplicate"}))
+                print(
+                    json.dumps(
+                        {
+                            "path": str(path),
+                            "article_id": article.article_id,
+                            "status": "published" if new else "duplicate",
+                        }
+                    )
+                )
             except IngestError as exc:
                 counts["rejected"] += 1
-                print(json.dumps({"path": str(path), "status": "rejected", "reason": exc.reason, "detail": exc.detail}))
+                print(
+                    json.dumps(
+                        {"path": str(path), "status": "rejected", "reason": exc.reason, "detail": exc.detail}
+                    )
+                )
         if len(files) > 20 and sys.stderr.isatty():
             print(f"\r{n}/{len(files)} files", end="", file=sys.stderr)
     publisher.close()
@@ -124,4 +143,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -40,8 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap = ensure_kafka()
     run = time.strftime("%Y%m%d-%H%M%S")
     # A fresh topic prefix and state per run, so the demo shows exactly what these samples produce.
-    stack = Stack(bootstrap=bootstrap, workdir=ROOT / ".cache" / "demo" / run, topic_prefix=f"demo-{run}.",
-                  group_prefix=f"warwire-demo-{run}")
+    stack = Stack(
+        bootstrap=bootstrap,
+        workdir=ROOT / ".cache" / "demo" / run,
+        topic_prefix=f"demo-{run}.",
+        group_prefix=f"warwire-demo-{run}",
+    )
     print(f"starting services (logs in {stack.workdir}) ...", flush=True)
     stack.start()
     try:
@@ -49,17 +53,24 @@ def main(argv: list[str] | None = None) -> int:
         articles = [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
         for art in articles:
             r = httpx.post(stack.url("ingest") + "/v1/articles", json=art, timeout=30)
-            print(f"  POST /v1/articles {r.status_code} {r.json().get('article_id')}  {art['title']}", flush=True)
+            print(
+                f"  POST /v1/articles {r.status_code} {r.json().get('article_id')}  {art['title']}",
+                flush=True,
+            )
         expected = {a["url"] for a in articles}
         events = wait_for_events(stack.url("api"), expected, args.timeout)
         for ev in events:
             print(json.dumps(_summary(ev), ensure_ascii=False))
-        print(f"{len(events)} events from {len(articles)} articles are queryable at {stack.url('api')}/v1/events")
+        print(
+            f"{len(events)} events from {len(articles)} articles are queryable at {stack.url('api')}/v1/events"
+        )
         if not events:
             return 1
         if args.once:
             return 0
-        print(f"API: {stack.url('api')}/docs   ingest: {stack.url('ingest')}/docs   Ctrl-C to stop", flush=True)
+        print(
+            f"API: {stack.url('api')}/docs   ingest: {stack.url('ingest')}/docs   Ctrl-C to stop", flush=True
+        )
         while all(p.poll() is None for p in stack.procs.values()):
             time.sleep(1)
         return 1
@@ -90,8 +101,19 @@ def wait_for_events(api: str, urls: set[str], timeout: float) -> list[dict]:
 
 
 def _summary(ev: dict) -> dict:
-    keys = ["event_type", "strike_type", "actor", "weapon", "launch_platform", "locations", "occurred_on", "claim",
-            "speaker", "statement_type", "content"]
+    keys = [
+        "event_type",
+        "strike_type",
+        "actor",
+        "weapon",
+        "launch_platform",
+        "locations",
+        "occurred_on",
+        "claim",
+        "speaker",
+        "statement_type",
+        "content",
+    ]
     out = {k: ev[k] for k in keys if ev.get(k) not in (None, [], {})}
     if "locations" in out:
         out["locations"] = [p["name"] for p in out["locations"]]

@@ -66,7 +66,10 @@ class Stack:
     def start_one(self, name: str) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", f"services.{name}"],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parent.parent,
         )
 
@@ -77,7 +80,9 @@ class Stack:
             for name in sorted(pending):
                 proc = self.procs[name]
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.workdir / (name + '.log')}")
+                    raise RuntimeError(
+                        f"{name} exited with {proc.returncode}; see {self.workdir / (name + '.log')}"
+                    )
                 try:
                     if httpx.get(self.url(name) + "/healthz", timeout=1.0).status_code == 200:
                         pending.discard(name)

@@ -74,7 +74,10 @@ def asyncapi() -> dict[str, Any]:
         "description": "CloudEvents 1.0 Kafka binary-mode headers (UTF-8 values).",
         "properties": {
             "ce_specversion": {"type": "string", "const": "1.0"},
-            "ce_id": {"type": "string", "description": "<key>:<version> for versioned messages, else the key."},
+            "ce_id": {
+                "type": "string",
+                "description": "<key>:<version> for versioned messages, else the key.",
+            },
             "ce_type": {"type": "string"},
             "ce_source": {"type": "string", "description": "/warwire/<service>"},
             "ce_time": {"type": "string", "format": "date-time"},

@@ -19,7 +19,9 @@ from shared.topics import DEADLETTER, TopicNames
 log = logging.getLogger(__name__)
 
 
-def make_app(settings: CommonSettings, service: str, *, web_host: str, web_port: int, data_dir: str) -> faust.App:
+def make_app(
+    settings: CommonSettings, service: str, *, web_host: str, web_port: int, data_dir: str
+) -> faust.App:
     """A Faust app configured for warwire. Creating it connects to nothing."""
     app = faust.App(
         f"{settings.group_prefix}-{service}",
@@ -64,7 +66,9 @@ class DeadLetterPublisher:
         self.topic = names.deadletter
         self.service = service
 
-    async def send(self, reason: str, detail: str, event: Any | None = None, *, value: bytes | None = None) -> None:
+    async def send(
+        self, reason: str, detail: str, event: Any | None = None, *, value: bytes | None = None
+    ) -> None:
         message = event.message if event is not None else None
         record = make_dead_letter(
             service=self.service,

@@ -36,6 +36,14 @@ def instrument(app: FastAPI, service: str) -> None:
 
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
     """Run uvicorn; it handles SIGTERM/SIGINT by draining requests and running the lifespan shutdown."""
+    import signal
+
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=10)
+    # uvicorn re-raises the signal after its graceful shutdown, restoring the previous handler first;
+    # a no-op handler lets the caller's own clean-up run and the process exit 0 after a clean stop.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=10
+    )

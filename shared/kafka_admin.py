@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
@@ -13,24 +14,42 @@ from shared.topics import ALL_TOPICS, TopicNames, TopicSpec
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class InternalTopic:
+    name: str
+    partitions: int
+    compacted: bool = False
+
+
 def ensure_topics(
     bootstrap_servers: list[str] | str,
     names: TopicNames,
     specs: Iterable[TopicSpec] = ALL_TOPICS,
     *,
+    internal: Iterable[InternalTopic] = (),
     client_id: str = "warwire-admin",
 ) -> list[str]:
-    """Create any missing topic of ``specs``; returns the names that were created. Idempotent."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=client_id, request_timeout_ms=30000)
+    """Create any missing topic of ``specs`` (public contracts) and ``internal`` (a service's own
+    repartition and changelog topics, created up front so its consumers never subscribe to a topic that
+    does not exist yet). Returns the names that were created. Idempotent."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id=client_id, request_timeout_ms=30000
+    )
     try:
         existing = set(admin.list_topics())
-        wanted = []
-        for spec in specs:
-            name = names.of(spec)
-            if name in existing:
-                continue
-            configs = {"cleanup.policy": "compact"} if spec.compacted else {}
-            wanted.append(NewTopic(name, num_partitions=spec.partitions, replication_factor=1, topic_configs=configs))
+        planned = [(names.of(s), s.partitions, s.compacted) for s in specs] + [
+            (t.name, t.partitions, t.compacted) for t in internal
+        ]
+        wanted = [
+            NewTopic(
+                name,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs={"cleanup.policy": "compact"} if compacted else {},
+            )
+            for name, partitions, compacted in planned
+            if name not in existing
+        ]
         created: list[str] = []
         for topic in wanted:
             try:

@@ -9,22 +9,32 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30
 
 # Articles that reached ingest, by where they came from (push, file, feed:<name>) and what happened.
 ARTICLES_INGESTED = Counter(
-    "warwire_articles_ingested_total", "Articles received by ingest, by source kind and outcome.", ["source", "outcome"]
+    "warwire_articles_ingested_total",
+    "Articles received by ingest, by source kind and outcome.",
+    ["source", "outcome"],
 )
 # Events published by extract.
 EVENTS_EMITTED = Counter(
-    "warwire_events_emitted_total", "Events published by extract, by type and strike_type.", ["type", "strike_type"]
+    "warwire_events_emitted_total",
+    "Events published by extract, by type and strike_type.",
+    ["type", "strike_type"],
 )
 # Articles extract skipped on purpose (non-English, syndicated copy, ...).
-ARTICLES_SKIPPED = Counter("warwire_articles_skipped_total", "Articles extract skipped, by reason.", ["reason"])
+ARTICLES_SKIPPED = Counter(
+    "warwire_articles_skipped_total", "Articles extract skipped, by reason.", ["reason"]
+)
 # Alerts raised (every version counts once).
-ALERTS_RAISED = Counter("warwire_alerts_total", "Alerts published, by kind and severity.", ["kind", "severity"])
+ALERTS_RAISED = Counter(
+    "warwire_alerts_total", "Alerts published, by kind and severity.", ["kind", "severity"]
+)
 # Webhook delivery attempts.
 WEBHOOK_DELIVERIES = Counter(
     "warwire_webhook_deliveries_total", "Webhook delivery attempts, by outcome.", ["outcome"]
 )
 # Messages a service gave up on.
-DEAD_LETTERS = Counter("warwire_dead_letters_total", "Dead-lettered messages, by service and reason.", ["service", "reason"])
+DEAD_LETTERS = Counter(
+    "warwire_dead_letters_total", "Dead-lettered messages, by service and reason.", ["service", "reason"]
+)
 # CPU-bound extraction time per article (in the worker pool).
 EXTRACTION_SECONDS = Histogram(
     "warwire_extraction_seconds", "Extraction time per article, in seconds.", buckets=LATENCY_BUCKETS
@@ -44,7 +54,11 @@ HTTP_REQUEST_DURATION = Histogram(
 )
 # Consumer lag: log-end offset minus committed offset.
 CONSUMER_LAG = Gauge(
-    "warwire_consumer_lag_messages", "Consumer lag in messages, by group, topic and partition.", ["group", "topic", "partition"]
+    "warwire_consumer_lag_messages",
+    "Consumer lag in messages, by group, topic and partition.",
+    ["group", "topic", "partition"],
 )
 # Rows written by the API's store.
-STORE_WRITES = Counter("warwire_store_writes_total", "Store upserts by the API, by table and outcome.", ["table", "outcome"])
+STORE_WRITES = Counter(
+    "warwire_store_writes_total", "Store upserts by the API, by table and outcome.", ["table", "outcome"]
+)

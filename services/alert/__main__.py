@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.alert.app import build_app
+from services.alert.app import build_app, internal_topics
 from services.alert.settings import AlertSettings
 from shared.faust_support import run_worker
 from shared.kafka_admin import ensure_topics
@@ -13,7 +13,9 @@ from shared.topics import TopicNames
 def main() -> None:
     settings = AlertSettings()
     configure_logging(settings.log_level)
-    ensure_topics(settings.bootstrap_list, TopicNames(settings.topic_prefix))
+    ensure_topics(
+        settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
+    )
     run_worker(build_app(settings), loglevel=settings.log_level)
 
 

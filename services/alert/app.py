@@ -18,6 +18,7 @@ from services.alert.detectors import signals_for
 from services.alert.settings import AlertSettings
 from services.alert.state import SignalEnvelope, fold
 from shared.faust_support import DeadLetterPublisher, make_app
+from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import ALERTS_RAISED, END_TO_END_LATENCY
 from shared.schemas import Alert, StrikeEvent
@@ -28,22 +29,36 @@ SOURCE = "/warwire/alert"
 STATE_PARTITIONS = ALERTS.partitions
 
 
+def internal_topics(settings: AlertSettings) -> list[InternalTopic]:
+    names = TopicNames(settings.topic_prefix)
+    return [
+        InternalTopic(f"{names.prefix}alert.signals", STATE_PARTITIONS),
+        InternalTopic(
+            f"{settings.group_prefix}-alert-alert-state-changelog", STATE_PARTITIONS, compacted=True
+        ),
+    ]
+
+
 def build_app(settings: AlertSettings) -> faust.App:
     names = TopicNames(settings.topic_prefix)
     app = make_app(
-        settings, "alert", web_host=settings.alert_http_host, web_port=settings.alert_http_port,
+        settings,
+        "alert",
+        web_host=settings.alert_http_host,
+        web_port=settings.alert_http_port,
         data_dir=settings.alert_data_dir,
     )
     dead = DeadLetterPublisher(app, names, "alert")
     strikes_topic = app.topic(names.events_strike, partitions=EVENTS_STRIKE.partitions)
     signals_topic = app.topic(f"{names.prefix}alert.signals", partitions=STATE_PARTITIONS, internal=True)
-    state = app.Table(
-        "alert-state", default=None, partitions=STATE_PARTITIONS
-    )
+    state = app.Table("alert-state", default=None, partitions=STATE_PARTITIONS)
 
-    async def send(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
-        await app.producer.send_and_wait(topic, key=key.encode(), value=value, partition=None, timestamp=None,
-                                         headers=headers)
+    async def send(
+        topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
+        await app.producer.send_and_wait(
+            topic, key=key.encode(), value=value, partition=None, timestamp=None, headers=headers
+        )
 
     @app.agent(strikes_topic, name="detect")
     async def detect(stream: Any) -> None:
@@ -81,5 +96,3 @@ def build_app(settings: AlertSettings) -> faust.App:
             state[env.alert_id] = {"alert": alert.model_dump_json(), "sources": sources}
 
     return app
-
-

@@ -26,8 +26,13 @@ class SignalEnvelope(BaseModel):
     @classmethod
     def of(cls, signal: Signal, event: StrikeEvent) -> SignalEnvelope:
         return cls(
-            kind=signal.kind.value, key=signal.key, severity=signal.severity.value, title=signal.title,
-            summary=signal.summary, theater=signal.theater, event=event,
+            kind=signal.kind.value,
+            key=signal.key,
+            severity=signal.severity.value,
+            title=signal.title,
+            summary=signal.summary,
+            theater=signal.theater,
+            event=event,
         )
 
     @property
@@ -49,8 +54,8 @@ def fold(previous: Alert | None, env: SignalEnvelope, sources_seen: set[str]) ->
     if previous is None:
         alert = Alert(
             alert_id=env.alert_id,
-            kind=env.kind,  # type: ignore[arg-type]
-            severity=env.severity,  # type: ignore[arg-type]
+            kind=env.kind,
+            severity=env.severity,
             title=env.title,
             summary=env.summary,
             theater=env.theater,

@@ -1,7 +1,6 @@
 """The HTTP API (FastAPI): /v1/events, /v1/alerts, health and metrics. OpenAPI at /docs."""
 # No "from __future__ import annotations" here: FastAPI must see the local Annotated aliases at runtime.
 
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -45,8 +44,12 @@ def create_app(store: Store, *, max_limit: int, materialiser: Any | None = None)
     ) -> dict[str, Any]:
         """Newest first. Pages are stable: pass ``next_cursor`` back as ``cursor``."""
         page = await store.list_events(
-            limit=limit, cursor=cursor, type=type, strike_type=strike_type.value if strike_type else None,
-            actor=actor, country=country,
+            limit=limit,
+            cursor=cursor,
+            type=type,
+            strike_type=strike_type.value if strike_type else None,
+            actor=actor,
+            country=country,
         )
         return _page(page)
 
@@ -65,7 +68,9 @@ def create_app(store: Store, *, max_limit: int, materialiser: Any | None = None)
         severity: Annotated[str | None, Query(pattern="^(low|medium|high|critical)$")] = None,
         theater: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     ) -> dict[str, Any]:
-        return _page(await store.list_alerts(limit=limit, cursor=cursor, kind=kind, severity=severity, theater=theater))
+        return _page(
+            await store.list_alerts(limit=limit, cursor=cursor, kind=kind, severity=severity, theater=theater)
+        )
 
     @app.get("/v1/alerts/{alert_id}")
     async def get_alert(alert_id: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ then commit offsets. Undecodable messages are dead-lettered and skipped; the con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import UTC
@@ -47,7 +48,9 @@ class Materialiser:
             auto_offset_reset="earliest",
             client_id="warwire-api",
         )
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-api-dlq")
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-api-dlq"
+        )
         await self.producer.start()
         await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="materialiser")
@@ -55,10 +58,8 @@ class Materialiser:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         await self.consumer.stop()
         await self.producer.stop()
 
@@ -100,7 +101,9 @@ class Materialiser:
             now = time.time()
             for ev in events:
                 if ev.ingested_at is not None:
-                    END_TO_END_LATENCY.labels("event_stored").observe(max(0.0, now - ev.ingested_at.astimezone(UTC).timestamp()))
+                    END_TO_END_LATENCY.labels("event_stored").observe(
+                        max(0.0, now - ev.ingested_at.astimezone(UTC).timestamp())
+                    )
         if alerts:
             n = await self.store.upsert_alerts(alerts)
             STORE_WRITES.labels("alerts", "written").inc(n)
@@ -108,10 +111,19 @@ class Materialiser:
 
     async def _dead_letter(self, rec: Any, exc: DecodeError) -> None:
         record = make_dead_letter(
-            service="api", reason=exc.reason, detail=exc.detail, topic=rec.topic, partition=rec.partition,
-            offset=rec.offset, key=rec.key, value=rec.value, headers=list(rec.headers or []),
+            service="api",
+            reason=exc.reason,
+            detail=exc.detail,
+            topic=rec.topic,
+            partition=rec.partition,
+            offset=rec.offset,
+            key=rec.key,
+            value=rec.value,
+            headers=list(rec.headers or []),
         )
         enc = encode(DEADLETTER, record, source="/warwire/api")
-        await self.producer.send_and_wait(self.names.deadletter, key=enc.key, value=enc.value, headers=enc.headers)
+        await self.producer.send_and_wait(
+            self.names.deadletter, key=enc.key, value=enc.value, headers=enc.headers
+        )
         DEAD_LETTERS.labels("api", exc.reason).inc()
         log.warning("dead-lettered %s@%s:%s (%s)", rec.topic, rec.partition, rec.offset, exc.reason)

@@ -127,8 +127,13 @@ class Store:
                 if row is not None and row.version >= al.version:
                     continue
                 values = dict(
-                    version=al.version, kind=al.kind.value, severity=al.severity.value, theater=al.theater,
-                    seq=self._next_seq(), updated_at=datetime.now(UTC), payload=json.loads(al.model_dump_json()),
+                    version=al.version,
+                    kind=al.kind.value,
+                    severity=al.severity.value,
+                    theater=al.theater,
+                    seq=self._next_seq(),
+                    updated_at=datetime.now(UTC),
+                    payload=json.loads(al.model_dump_json()),
                 )
                 if row is None:
                     s.add(AlertRow(alert_id=al.alert_id, **values))
@@ -139,8 +144,14 @@ class Store:
         return written
 
     async def list_events(
-        self, *, limit: int, cursor: int | None = None, type: str | None = None, strike_type: str | None = None,
-        actor: str | None = None, country: str | None = None,
+        self,
+        *,
+        limit: int,
+        cursor: int | None = None,
+        type: str | None = None,
+        strike_type: str | None = None,
+        actor: str | None = None,
+        country: str | None = None,
     ) -> Page:
         q = select(EventRow).order_by(EventRow.seq.desc()).limit(limit + 1)
         if cursor is not None:
@@ -165,7 +176,12 @@ class Store:
             return row.payload if row else None
 
     async def list_alerts(
-        self, *, limit: int, cursor: int | None = None, kind: str | None = None, severity: str | None = None,
+        self,
+        *,
+        limit: int,
+        cursor: int | None = None,
+        kind: str | None = None,
+        severity: str | None = None,
         theater: str | None = None,
     ) -> Page:
         q = select(AlertRow).order_by(AlertRow.seq.desc()).limit(limit + 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.extract.app import build_app
+from services.extract.app import build_app, internal_topics
 from services.extract.pool import ExtractionPool
 from services.extract.settings import ExtractSettings
 from shared.faust_support import run_worker
@@ -14,7 +14,9 @@ from shared.topics import TopicNames
 def main() -> None:
     settings = ExtractSettings()
     configure_logging(settings.log_level)
-    ensure_topics(settings.bootstrap_list, TopicNames(settings.topic_prefix))
+    ensure_topics(
+        settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
+    )
     pool = ExtractionPool(settings.extract_workers)
     pool.warm_up()
     app = build_app(settings, pool)

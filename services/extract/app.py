@@ -22,6 +22,7 @@ from services.extract.extractor import merge_strikes
 from services.extract.pool import ExtractionPool
 from services.extract.settings import ExtractSettings
 from shared.faust_support import DeadLetterPublisher, make_app
+from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import ARTICLES_SKIPPED, END_TO_END_LATENCY, EVENTS_EMITTED, EXTRACTION_SECONDS
 from shared.schemas import Article, StrikeEvent
@@ -32,18 +33,32 @@ SOURCE = "/warwire/extract"
 MERGE_PARTITIONS = EVENTS_STRIKE.partitions
 
 
+def internal_topics(settings: ExtractSettings) -> list[InternalTopic]:
+    """The repartition topic and the merge table's changelog, sized to match each other."""
+    names = TopicNames(settings.topic_prefix)
+    return [
+        InternalTopic(f"{names.prefix}extract.candidates", MERGE_PARTITIONS),
+        InternalTopic(
+            f"{settings.group_prefix}-extract-strike-merge-changelog", MERGE_PARTITIONS, compacted=True
+        ),
+    ]
+
+
 def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
     names = TopicNames(settings.topic_prefix)
     app = make_app(
-        settings, "extract", web_host=settings.extract_http_host, web_port=settings.extract_http_port,
+        settings,
+        "extract",
+        web_host=settings.extract_http_host,
+        web_port=settings.extract_http_port,
         data_dir=settings.extract_data_dir,
     )
     dead = DeadLetterPublisher(app, names, "extract")
     articles_topic = app.topic(names.articles_raw, partitions=ARTICLES_RAW.partitions)
-    candidates_topic = app.topic(f"{names.prefix}extract.candidates", partitions=MERGE_PARTITIONS, internal=True)
-    merge_table = app.Table(
-        "strike-merge", default=None, partitions=MERGE_PARTITIONS
+    candidates_topic = app.topic(
+        f"{names.prefix}extract.candidates", partitions=MERGE_PARTITIONS, internal=True
     )
+    merge_table = app.Table("strike-merge", default=None, partitions=MERGE_PARTITIONS)
 
     async def publish(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         await app.producer.send_and_wait(
@@ -84,7 +99,9 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
 
     @app.agent(articles_topic, name="extract-articles")
     async def extract_articles(stream: Any) -> None:
-        async for batch in stream.take_events(settings.extract_batch_size, within=settings.extract_batch_within_s):
+        async for batch in stream.take_events(
+            settings.extract_batch_size, within=settings.extract_batch_within_s
+        ):
             articles, events = [], []
             for event in batch:
                 article = await accept(event)

@@ -9,7 +9,10 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")(?:'s)?\b", re.IGNORECASE)
 _RELATIVE = [
     (re.compile(r"\byesterday\b", re.I), lambda d: (d - timedelta(days=1), "day")),
-    (re.compile(r"\b(?:today|this morning|this afternoon|tonight|earlier today)\b", re.I), lambda d: (d, "day")),
+    (
+        re.compile(r"\b(?:today|this morning|this afternoon|tonight|earlier today)\b", re.I),
+        lambda d: (d, "day"),
+    ),
     (re.compile(r"\b(?:a week ago|last week)\b", re.I), lambda d: (d - timedelta(days=7), "week")),
     (re.compile(r"\blast month\b", re.I), lambda d: (d.replace(day=1) - timedelta(days=1), "month")),
 ]

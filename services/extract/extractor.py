@@ -119,8 +119,14 @@ class Extractor:
         return result
 
     # -- strikes ------------------------------------------------------------------------------
-    def _strike(self, article: Article, sent: Sentence, doc: Any, ctx: _ArticleContext,
-                attribution: tuple[Speaker, Any] | None) -> StrikeEvent | None:
+    def _strike(
+        self,
+        article: Article,
+        sent: Sentence,
+        doc: Any,
+        ctx: _ArticleContext,
+        attribution: tuple[Speaker, Any] | None,
+    ) -> StrikeEvent | None:
         triggers = [t for t in doc if _is_trigger(t) and not _negated(t) and not _hedged(t)]
         if not triggers:
             return None
@@ -156,9 +162,15 @@ class Extractor:
             theater or "",
             occurred_on.isoformat() if occurred_on and precision == "day" else "",
         )
-        evidence = Evidence(article_id=article.article_id, sentence=sent.text, char_start=sent.start, char_end=sent.end)
-        confidence = 0.35 + 0.2 * bool(actor) + 0.15 * bool(weapon or platform) + 0.15 * bool(locations) + 0.1 * bool(
-            attribution
+        evidence = Evidence(
+            article_id=article.article_id, sentence=sent.text, char_start=sent.start, char_end=sent.end
+        )
+        confidence = (
+            0.35
+            + 0.2 * bool(actor)
+            + 0.15 * bool(weapon or platform)
+            + 0.15 * bool(locations)
+            + 0.1 * bool(attribution)
         )
         return StrikeEvent(
             event_id=event_id,
@@ -175,7 +187,7 @@ class Extractor:
                 munitions=munitions, strikes=strikes_n, platforms=platform[0].count if platform else None
             ),
             occurred_on=occurred_on,
-            time_precision=precision,  # type: ignore[arg-type]
+            time_precision=precision,
             claim=claim,
             evidence=[evidence],
             sources=[_source(article)],
@@ -184,7 +196,9 @@ class Extractor:
             extracted_at=datetime.now(UTC),
         )
 
-    def _places(self, doc: Any, actor_tokens: list[Any], ctx: _ArticleContext) -> tuple[Place | None, list[Place]]:
+    def _places(
+        self, doc: Any, actor_tokens: list[Any], ctx: _ArticleContext
+    ) -> tuple[Place | None, list[Place]]:
         actor_idx = {t.i for t in actor_tokens}
         launch: Place | None = None
         hit: list[Place] = []
@@ -196,9 +210,12 @@ class Extractor:
             from_phrase = ent.root.head.lower_ == "from" or (ent.root.head.head.lower_ == "from")
             if from_phrase or (ent.root.i in actor_idx and place.kind == "water_body"):
                 launch = launch or place
-            elif ent.root.i not in actor_idx and not _is_actor_word(ent.text):
-                if all(p.name != place.name for p in hit):
-                    hit.append(place)
+            elif (
+                ent.root.i not in actor_idx
+                and not _is_actor_word(ent.text)
+                and all(p.name != place.name for p in hit)
+            ):
+                hit.append(place)
         return launch, hit
 
     # -- statements ---------------------------------------------------------------------------
@@ -226,15 +243,29 @@ class Extractor:
         affiliation = _resolve_actor(tokens)
         return Speaker(name=name, role=role, affiliation=affiliation.name if affiliation else None)
 
-    def _statement(self, article: Article, sent: Sentence, doc: Any, ctx: _ArticleContext,
-                   attribution: tuple[Speaker, Any] | None) -> StatementEvent | None:
+    def _statement(
+        self,
+        article: Article,
+        sent: Sentence,
+        doc: Any,
+        ctx: _ArticleContext,
+        attribution: tuple[Speaker, Any] | None,
+    ) -> StatementEvent | None:
         if attribution is None:
             return None
         speaker, verb = attribution
         kind = lx.SPEECH_VERBS.get(verb.lemma_.lower(), "other") if verb.lower_ != "according" else "claim"
-        if kind == "appeal" and verb.lemma_.lower() == "call" and not any(c.lower_ == "on" for c in verb.children):
+        if (
+            kind == "appeal"
+            and verb.lemma_.lower() == "call"
+            and not any(c.lower_ == "on" for c in verb.children)
+        ):
             kind = "other"
-        clause = [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}] if verb.lower_ != "according" else []
+        clause = (
+            [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}]
+            if verb.lower_ != "according"
+            else []
+        )
         content = _span_text(doc, clause[0]) if clause else sent.text
         occurred_on, precision = resolve_date(sent.text, ctx.published)
         places = []
@@ -250,8 +281,15 @@ class Extractor:
             about_actors=about,
             about_places=places,
             occurred_on=occurred_on,
-            time_precision=precision,  # type: ignore[arg-type]
-            evidence=[Evidence(article_id=article.article_id, sentence=sent.text, char_start=sent.start, char_end=sent.end)],
+            time_precision=precision,
+            evidence=[
+                Evidence(
+                    article_id=article.article_id,
+                    sentence=sent.text,
+                    char_start=sent.start,
+                    char_end=sent.end,
+                )
+            ],
             sources=[_source(article)],
             confidence=0.6 if speaker.name else 0.4,
             ingested_at=article.ingested_at,
@@ -270,7 +308,9 @@ def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> S
     evidence = {(e.article_id, e.char_start): e for e in old.evidence}
     for e in new.evidence:
         evidence.setdefault((e.article_id, e.char_start), e)
-    locations = list(old.locations) + [p for p in new.locations if all(p.name != q.name for q in old.locations)]
+    locations = list(old.locations) + [
+        p for p in new.locations if all(p.name != q.name for q in old.locations)
+    ]
     targets = list(old.targets) + [t for t in new.targets if all(t.name != u.name for u in old.targets)]
     q_old, q_new = old.quantities, new.quantities
     independent = {s.source for s in sources.values() if not s.syndicated}
@@ -291,7 +331,9 @@ def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> S
             ),
             "evidence": list(evidence.values()),
             "sources": list(sources.values()),
-            "confidence": round(min(0.99, max(old.confidence, new.confidence) + 0.05 * (len(independent) - 1)), 2),
+            "confidence": round(
+                min(0.99, max(old.confidence, new.confidence) + 0.05 * (len(independent) - 1)), 2
+            ),
             "ingested_at": min(filter(None, [old.ingested_at, new.ingested_at]), default=None),
             "extracted_at": new.extracted_at,
         }
@@ -363,12 +405,21 @@ def _hedged(tok: Any) -> bool:
     return False
 
 
-def _strike_type(trigger: Any, weapon: lx.Weapon | None, platform: tuple[LaunchPlatform, Any] | None) -> StrikeType:
+def _strike_type(
+    trigger: Any, weapon: lx.Weapon | None, platform: tuple[LaunchPlatform, Any] | None
+) -> StrikeType:
     phrase = _compound_phrase(trigger)
     by_trigger = lx.STRIKE_NOUNS.get(phrase) or (
-        lx.STRIKE_NOUNS.get(trigger.lemma_.lower()) if trigger.pos_ != "VERB" else lx.STRIKE_VERBS.get(trigger.lemma_.lower())
+        lx.STRIKE_NOUNS.get(trigger.lemma_.lower())
+        if trigger.pos_ != "VERB"
+        else lx.STRIKE_VERBS.get(trigger.lemma_.lower())
     )
-    if by_trigger in {StrikeType.GROUND_ASSAULT, StrikeType.ARMED_CLASH, StrikeType.SHELLING, StrikeType.BOMBING}:
+    if by_trigger in {
+        StrikeType.GROUND_ASSAULT,
+        StrikeType.ARMED_CLASH,
+        StrikeType.SHELLING,
+        StrikeType.BOMBING,
+    }:
         return by_trigger
     if phrase in {"air strike", "airstrike", "air raid"}:
         return StrikeType.AIR_STRIKE
@@ -393,7 +444,11 @@ def _strike_class(strike_type: StrikeType) -> str:
 
 def _governing_verb(tok: Any) -> Any:
     node = tok
-    while node.pos_ != "VERB" and node.head is not node and node.dep_ in {"dobj", "pobj", "prep", "conj", "nsubjpass", "appos"}:
+    while (
+        node.pos_ != "VERB"
+        and node.head is not node
+        and node.dep_ in {"dobj", "pobj", "prep", "conj", "nsubjpass", "appos"}
+    ):
         node = node.head
     return node
 
@@ -428,7 +483,11 @@ def _target_span(trigger: Any) -> list[Any]:
             if c.dep_ == "prep" and c.lower_ in {"on", "at", "against", "upon", "targeting"}:
                 out.extend(c.subtree)
             if c.dep_ in {"acl", "xcomp", "advcl"} and c.lemma_.lower() in {"target", "hit", "strike"}:
-                out.extend(t for t in c.subtree if t.dep_ in {"dobj", "pobj", "compound", "amod"} or t.head.dep_ == "dobj")
+                out.extend(
+                    t
+                    for t in c.subtree
+                    if t.dep_ in {"dobj", "pobj", "compound", "amod"} or t.head.dep_ == "dobj"
+                )
     return out
 
 
@@ -444,7 +503,7 @@ def _actors_in(tokens: list[Any]) -> list[ActorRef]:
                 continue
             taken.append((m.start(), m.end()))
             entry = lx.ACTORS[alias]
-            ref = ActorRef(name=entry.name, kind=entry.kind, country=entry.country)  # type: ignore[arg-type]
+            ref = ActorRef(name=entry.name, kind=entry.kind, country=entry.country)
             if all(ref.name != f.name for f in found):
                 found.append(ref)
     return found
@@ -460,7 +519,12 @@ def _resolve_actor(tokens: list[Any]) -> ActorRef | None:
         return None
     actor = actors[0]
     words = " ".join(t.lower_ for t in tokens)
-    if actor.kind == "state_military" and "government" in words and "forces" not in words and "troops" not in words:
+    if (
+        actor.kind == "state_military"
+        and "government" in words
+        and "forces" not in words
+        and "troops" not in words
+    ):
         actor = actor.model_copy(update={"kind": "government"})
     if "militia" in words and actor.kind == "unknown":
         actor = actor.model_copy(update={"kind": "militia"})
@@ -468,7 +532,10 @@ def _resolve_actor(tokens: list[Any]) -> ActorRef | None:
 
 
 def _is_actor_word(text: str) -> bool:
-    return text.lower().removeprefix("the ") in lx.ACTORS and lx.ACTORS[text.lower().removeprefix("the ")].kind != "state_military"
+    return (
+        text.lower().removeprefix("the ") in lx.ACTORS
+        and lx.ACTORS[text.lower().removeprefix("the ")].kind != "state_military"
+    )
 
 
 def _longest_match(text: str, table: dict[str, Any]) -> tuple[str, int] | None:
@@ -487,9 +554,11 @@ def _platform(doc: Any) -> tuple[LaunchPlatform, Any] | None:
         phrase = _compound_phrase(tok)
         kind = lx.PLATFORMS.get(phrase) or lx.PLATFORMS.get(lemma)
         if kind and tok.pos_ in {"NOUN", "PROPN"}:
-            if kind == "ground_forces" and not any(t.lemma_.lower() in {"ground", "assault", "offensive", "attack"} for t in doc):
+            if kind == "ground_forces" and not any(
+                t.lemma_.lower() in {"ground", "assault", "offensive", "attack"} for t in doc
+            ):
                 continue
-            return LaunchPlatform(kind=kind, count=_number_child(tok)), tok  # type: ignore[arg-type]
+            return LaunchPlatform(kind=kind, count=_number_child(tok)), tok
     return None
 
 

@@ -74,8 +74,8 @@ class Gazetteer:
             lon=best.lon,
             admin1=best.admin1,
             country_code=best.country_code,
-            kind=best.kind,  # type: ignore[arg-type]
-            geo_precision=best.geo_precision,  # type: ignore[arg-type]
+            kind=best.kind,
+            geo_precision=best.geo_precision,
         )
 
 
@@ -98,8 +98,14 @@ def default_gazetteer() -> Gazetteer:
         _add(index, c["name"], entry)
     for city in gc.get_cities().values():
         entry = Entry(
-            city["name"], float(city["latitude"]), float(city["longitude"]), city["countrycode"],
-            None, "populated_place", int(city["population"]), 1,
+            city["name"],
+            float(city["latitude"]),
+            float(city["longitude"]),
+            city["countrycode"],
+            None,
+            "populated_place",
+            int(city["population"]),
+            1,
         )
         _add(index, city["name"], entry)
         for alt in city.get("alternatenames") or []:
@@ -108,8 +114,14 @@ def default_gazetteer() -> Gazetteer:
     table = resources.files("services.extract").joinpath("data/places.csv").read_text(encoding="utf-8")
     for row in csv.DictReader(table.splitlines()):
         entry = Entry(
-            row["name"], float(row["lat"]), float(row["lon"]), row["country_code"] or None,
-            row["admin1"] or None, row["kind"], 0, int(row["geo_precision"]),
+            row["name"],
+            float(row["lat"]),
+            float(row["lon"]),
+            row["country_code"] or None,
+            row["admin1"] or None,
+            row["kind"],
+            0,
+            int(row["geo_precision"]),
         )
         for name in [row["name"], *filter(None, row["aliases"].split("|"))]:
             index.setdefault(normalise_name(name), []).insert(0, entry)

@@ -32,7 +32,12 @@ def _extract_json(articles_json: list[str]) -> list[Payload]:
     results = _extractor.extract(articles)
     per_article = (time.perf_counter() - started) / max(1, len(articles))
     return [
-        (r.article_id, [s.model_dump_json() for s in r.strikes], [s.model_dump_json() for s in r.statements], per_article)
+        (
+            r.article_id,
+            [s.model_dump_json() for s in r.strikes],
+            [s.model_dump_json() for s in r.statements],
+            per_article,
+        )
         for r in results
     ]
 

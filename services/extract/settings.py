@@ -10,8 +10,12 @@ from shared.config import CommonSettings
 class ExtractSettings(CommonSettings):
     extract_http_host: str = Field(default="127.0.0.1", description="Bind address of /healthz and /metrics.")
     extract_http_port: int = Field(default=8082, description="Port of /healthz and /metrics.")
-    extract_workers: int = Field(default=1, ge=0, description="Extraction processes (0 = in the service process).")
+    extract_workers: int = Field(
+        default=1, ge=0, description="Extraction processes (0 = in the service process)."
+    )
     extract_batch_size: int = Field(default=16, ge=1, description="Articles per nlp.pipe batch.")
     extract_batch_within_s: float = Field(default=0.2, gt=0, description="Max wait to fill a batch, seconds.")
-    extract_max_article_bytes: int = Field(default=1_000_000, description="Larger articles are dead-lettered.")
+    extract_max_article_bytes: int = Field(
+        default=1_000_000, description="Larger articles are dead-lettered."
+    )
     extract_data_dir: str = Field(default=".cache/faust/extract", description="Faust data directory.")

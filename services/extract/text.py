@@ -10,7 +10,9 @@ from services.extract.lexicon import SPEECH_VERBS, STRIKE_NOUNS, STRIKE_VERBS, W
 
 # Split after . ! ? (optionally followed by a closing quote) when a capital, digit or quote follows,
 # and at line breaks; abbreviations like "Mr." and "U.S." are protected.
-_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Sgt|St|Prof|Sen|Rep|Gov|U\.S|U\.N|No|Jan|Feb|Aug|Sept?|Oct|Nov|Dec)\.$")
+_ABBREV = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Sgt|St|Prof|Sen|Rep|Gov|U\.S|U\.N|No|Jan|Feb|Aug|Sept?|Oct|Nov|Dec)\.$"
+)
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 
@@ -49,7 +51,9 @@ def _stems(words: list[str]) -> str:
 # Prefixes of every trigger, weapon and speech word: a sentence without one cannot yield an event,
 # so the parser never sees it.
 _CANDIDATE = re.compile(
-    r"\b(?:" + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS, *SPEECH_VERBS]) + r"|fired|hit|shot|according)",
+    r"\b(?:"
+    + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS, *SPEECH_VERBS])
+    + r"|fired|hit|shot|according)",
     re.IGNORECASE,
 )
 

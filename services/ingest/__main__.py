@@ -22,7 +22,10 @@ def main() -> None:
     seen = SeenStore(settings.ingest_state_path)
     ingestor = Ingestor(publisher, seen, max_bytes=settings.ingest_max_article_bytes)
     app = create_app(
-        ingestor, api_keys=settings.api_keys, health=publisher.healthy, max_bytes=settings.ingest_max_article_bytes
+        ingestor,
+        api_keys=settings.api_keys,
+        health=publisher.healthy,
+        max_bytes=settings.ingest_max_article_bytes,
     )
     try:
         serve(app, settings.ingest_http_host, settings.ingest_http_port, settings.log_level)

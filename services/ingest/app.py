@@ -20,12 +20,17 @@ def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes
 
     def check_key(key: str | None) -> None:
         if api_keys and key not in api_keys:
-            raise HTTPException(status_code=401, detail={"reason": "unauthorized", "detail": "missing or wrong X-API-Key"})
+            raise HTTPException(
+                status_code=401, detail={"reason": "unauthorized", "detail": "missing or wrong X-API-Key"}
+            )
 
     @app.post(
         "/v1/articles",
         status_code=202,
-        responses={200: {"description": "duplicate: the existing article id"}, 202: {"description": "accepted"}},
+        responses={
+            200: {"description": "duplicate: the existing article id"},
+            202: {"description": "accepted"},
+        },
     )
     async def post_article(
         request: Request,
@@ -51,11 +56,15 @@ def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes
             elif ctype in {"application/json", ""}:
                 item = ArticleIn.model_validate(json.loads(text))
             else:
-                return _error(415, "unsupported_media_type", f"send application/json or text/html, not {ctype}")
+                return _error(
+                    415, "unsupported_media_type", f"send application/json or text/html, not {ctype}"
+                )
         except json.JSONDecodeError as exc:
             return _error(400, "malformed_json", str(exc))
         except ValidationError as exc:
-            return _error(422, "invalid_fields", exc.errors(include_url=False, include_context=False).__repr__())
+            return _error(
+                422, "invalid_fields", exc.errors(include_url=False, include_context=False).__repr__()
+            )
         try:
             article, is_new = await run_in_threadpool(ingestor.ingest, item, channel="push")
         except IngestError as exc:
@@ -64,7 +73,8 @@ def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes
             return _error(503, "broker_unavailable", f"could not publish: {exc.__class__.__name__}")
         status = 202 if is_new else 200
         return JSONResponse(
-            {"article_id": article.article_id, "status": "accepted" if is_new else "duplicate"}, status_code=status
+            {"article_id": article.article_id, "status": "accepted" if is_new else "duplicate"},
+            status_code=status,
         )
 
     @app.get("/healthz")
@@ -74,7 +84,9 @@ def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         ok = bool(health())
-        return JSONResponse({"status": "ready" if ok else "broker_unreachable"}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "broker_unreachable"}, status_code=200 if ok else 503
+        )
 
     return app
 

@@ -68,10 +68,14 @@ def read_file(
 def _build(item: object, defaults: dict[str, str | None], path: Path) -> ArticleIn | IngestError:
     if not isinstance(item, dict):
         return IngestError("invalid_fields", f"{path}: each article must be a JSON object")
-    merged = {k: v for k, v in defaults.items() if v is not None} | {k: v for k, v in item.items() if v is not None}
+    merged = {k: v for k, v in defaults.items() if v is not None} | {
+        k: v for k, v in item.items() if v is not None
+    }
     if defaults.get("published_at"):
         merged["published_at"] = defaults["published_at"]
     try:
         return ArticleIn.model_validate(merged)
     except ValidationError as exc:
-        return IngestError("invalid_fields", f"{path}: {exc.error_count()} invalid field(s): {exc.errors()[0]['msg']}")
+        return IngestError(
+            "invalid_fields", f"{path}: {exc.error_count()} invalid field(s): {exc.errors()[0]['msg']}"
+        )

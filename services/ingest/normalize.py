@@ -8,7 +8,9 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ocid|smid|at_[a-z]+)$", re.I)
+_TRACKING = re.compile(
+    r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ocid|smid|at_[a-z]+)$", re.I
+)
 # Whole lines that are page furniture, not reporting.
 _BOILERPLATE = re.compile(
     r"^(?:read more|advertisement|related:?.*|share this.*|photograph:.*|photo:.*|image:.*|"
@@ -47,11 +49,17 @@ def strip_boilerplate(text: str) -> tuple[str, list[str]]:
 
 def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    )
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
 
 
 def article_id_for(url: str | None, title: str, body: str) -> str:
-    basis = "url:" + canonical_url(url) if url else "text:" + re.sub(r"\s+", " ", (title + "\n" + body).lower()).strip()
+    basis = (
+        "url:" + canonical_url(url)
+        if url
+        else "text:" + re.sub(r"\s+", " ", (title + "\n" + body).lower()).strip()
+    )
     return "art_" + hashlib.sha256(basis.encode()).hexdigest()[:24]

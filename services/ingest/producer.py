@@ -6,6 +6,7 @@ get an exception, not silence, when it is gone."""
 from __future__ import annotations
 
 import logging
+import socket
 
 from kafka import KafkaProducer
 
@@ -21,6 +22,8 @@ class ArticlePublisher:
     def __init__(self, bootstrap_servers: list[str], names: TopicNames, *, timeout_s: float = 30.0) -> None:
         self.topic = names.articles_raw
         self.timeout_s = timeout_s
+        self.bootstrap_servers = bootstrap_servers
+        self._last_publish_failed = False
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap_servers,
             client_id="warwire-ingest",
@@ -36,11 +39,26 @@ class ArticlePublisher:
 
     def publish(self, article: Article) -> None:
         enc = encode(ARTICLES_RAW, article, source=SOURCE)
-        future = self._producer.send(self.topic, key=enc.key, value=enc.value, headers=enc.headers)
-        future.get(timeout=self.timeout_s)
+        try:
+            future = self._producer.send(self.topic, key=enc.key, value=enc.value, headers=enc.headers)
+            future.get(timeout=self.timeout_s)
+        except Exception:
+            self._last_publish_failed = True
+            raise
+        self._last_publish_failed = False
 
     def healthy(self) -> bool:
-        return bool(self._producer.bootstrap_connected())
+        """Ready when a broker accepts TCP connections and the last publish (if any) succeeded."""
+        if self._last_publish_failed:
+            return False
+        for server in self.bootstrap_servers:
+            host, _, port = server.rpartition(":")
+            try:
+                with socket.create_connection((host, int(port)), timeout=1.0):
+                    return True
+            except OSError:
+                continue
+        return False
 
     def close(self) -> None:
         self._producer.flush(timeout=self.timeout_s)

@@ -20,7 +20,10 @@ class SeenStore:
 
     def contains(self, article_id: str) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM seen WHERE article_id = ?", (article_id,)).fetchone() is not None
+            return (
+                self._db.execute("SELECT 1 FROM seen WHERE article_id = ?", (article_id,)).fetchone()
+                is not None
+            )
 
     def add(self, article_id: str) -> None:
         with self._lock:

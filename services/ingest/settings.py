@@ -11,11 +11,16 @@ class IngestSettings(CommonSettings):
     ingest_http_host: str = Field(default="127.0.0.1", description="Bind address of the push API.")
     ingest_http_port: int = Field(default=8081, description="Port of the push API, /healthz and /metrics.")
     ingest_api_keys: str = Field(
-        default="", description="Comma-separated API keys for POST /v1/articles (X-API-Key). Empty: open (dev only)."
+        default="",
+        description="Comma-separated API keys for POST /v1/articles (X-API-Key). Empty: open (dev only).",
     )
-    ingest_state_path: str = Field(default=".cache/ingest/seen.sqlite", description="Durable seen-state (dedup).")
+    ingest_state_path: str = Field(
+        default=".cache/ingest/seen.sqlite", description="Durable seen-state (dedup)."
+    )
     ingest_max_article_bytes: int = Field(default=1_000_000, description="Larger articles are refused (413).")
-    ingest_publish_timeout_s: float = Field(default=30.0, description="Max wait for the broker to ack a publish.")
+    ingest_publish_timeout_s: float = Field(
+        default=30.0, description="Max wait for the broker to ack a publish."
+    )
 
     @property
     def api_keys(self) -> set[str]:

@@ -21,7 +21,9 @@ class Article(Message):
     source: str = Field(default="unknown", description="Publisher or feed name.")
     published_at: datetime | None = Field(default=None, description="Publication time (UTC) if known.")
     language: str = Field(default="en", description="ISO 639-1 language code, detected when not given.")
-    ingested_at: datetime = Field(description="When ingest accepted the article (UTC); starts latency clocks.")
+    ingested_at: datetime = Field(
+        description="When ingest accepted the article (UTC); starts latency clocks."
+    )
     removed_lines: list[str] = Field(
         default_factory=list,
         description="Boilerplate lines (captions, 'READ MORE', bylines) removed from body; kept so the step is reversible.",

@@ -15,12 +15,16 @@ class DeadLetter(Message):
 
     schema_version: Literal[1] = 1
     service: str = Field(description="Service that gave up: ingest, extract, alert or api.")
-    reason: str = Field(description="Machine-readable reason code, e.g. 'invalid_json', 'schema', 'too_large'.")
+    reason: str = Field(
+        description="Machine-readable reason code, e.g. 'invalid_json', 'schema', 'too_large'."
+    )
     detail: str = Field(default="", description="Human-readable explanation.")
     source_topic: str | None = Field(default=None, description="Topic the message came from, if any.")
     source_partition: int | None = None
     source_offset: int | None = None
     original_key: str | None = Field(default=None, description="Original key, base64.")
     original_value: str | None = Field(default=None, description="Original value, base64 (byte-exact).")
-    original_headers: dict[str, str] = Field(default_factory=dict, description="Original headers, base64 values.")
+    original_headers: dict[str, str] = Field(
+        default_factory=dict, description="Original headers, base64 values."
+    )
     failed_at: datetime

@@ -154,7 +154,9 @@ class StatementEvent(Message):
     content: str = Field(description="The quote, or the reported clause.")
     about_actors: list[ActorRef] = Field(default_factory=list)
     about_places: list[Place] = Field(default_factory=list)
-    related_event_ids: list[str] = Field(default_factory=list, description="Strike events this statement reports.")
+    related_event_ids: list[str] = Field(
+        default_factory=list, description="Strike events this statement reports."
+    )
     occurred_on: date | None = None
     time_precision: TimePrecision | None = None
     evidence: list[Evidence] = Field(default_factory=list)

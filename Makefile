@@ -1,0 +1,42 @@
+# warwire — the two commands: `make demo` (whole pipeline on the sample articles) and `make test`.
+# Both run scripts/setup.sh first, which installs everything a fresh machine needs (idempotent).
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup demo demo-once test lint unit integration kafka-start kafka-stop contracts clean
+
+setup:
+	@bash scripts/setup.sh
+
+## Run Kafka + the four services, feed samples/articles.jsonl, show the events; Ctrl-C stops.
+demo: setup
+	$(PY) -m services.demo
+
+## Non-interactive demo: feed the samples, wait for their events in the API, print them, exit 0.
+demo-once: setup
+	$(PY) -m services.demo --once
+
+## Lint, type-check and the whole test suite (starts its own Kafka broker unless KAFKA_BOOTSTRAP_SERVERS is set).
+test: setup lint
+	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+unit: setup
+	$(PY) -m pytest -q tests/unit
+
+kafka-start: setup
+	bash scripts/kafka.sh start
+
+kafka-stop:
+	bash scripts/kafka.sh stop
+
+contracts: setup
+	$(PY) -m services.cli contracts
+
+clean:
+	rm -rf .cache/demo .cache/faust .cache/api .cache/ingest

@@ -1,0 +1,90 @@
+"""End to end: articles posted to ingest travel ingest -> Kafka -> extract -> alert -> API, as four
+separate processes on the real broker, and every service shuts down cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.runner import Stack, StackPorts
+from tests.conftest import free_port, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+ARTICLES = [
+    {
+        "title": "Frigates fire missiles",
+        "url": "https://example.org/e2e/1",
+        "source": "Wire A",
+        "published_at": "2026-06-03T09:00:00Z",
+        "body": "Two Northland frigates in the Baltic Sea fired 12 cruise missiles at radar sites in Latvia on Tuesday, "
+        "the Russian defence ministry said.",
+    },
+    {
+        "title": "Missiles hit radar sites",
+        "url": "https://example.org/e2e/2",
+        "source": "Wire B",
+        "published_at": "2026-06-03T11:00:00Z",
+        "body": "Russian warships launched cruise missiles at radar installations in Latvia on Tuesday, officials said.",
+    },
+    {
+        "title": "Talks",
+        "url": "https://example.org/e2e/3",
+        "source": "Wire A",
+        "published_at": "2026-06-03T12:00:00Z",
+        "body": "Trade ministers met in Geneva to discuss grain exports.",
+    },
+]
+
+
+@pytest.fixture
+def stack(kafka_bootstrap: str, unique: str, tmp_path):
+    s = Stack(
+        bootstrap=kafka_bootstrap,
+        workdir=tmp_path,
+        topic_prefix=f"{unique}.",
+        group_prefix=unique,
+        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+    )
+    s.start()
+    try:
+        s.wait_healthy(timeout=180)
+        yield s
+    finally:
+        codes = s.stop()
+        assert codes == {"ingest": 0, "extract": 0, "alert": 0, "api": 0}, f"unclean shutdown: {codes}"
+
+
+def test_articles_flow_through_all_four_services(stack: Stack) -> None:
+    ingest, api = stack.url("ingest"), stack.url("api")
+    ids = []
+    for art in ARTICLES:
+        r = httpx.post(f"{ingest}/v1/articles", json=art, timeout=30)
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["article_id"])
+    assert httpx.post(f"{ingest}/v1/articles", json=ARTICLES[0], timeout=30).status_code == 200  # duplicate
+
+    def merged_strike() -> dict | None:
+        items = httpx.get(f"{api}/v1/events", params={"type": "strike"}, timeout=5).json()["items"]
+        return next((e for e in items if len(e["sources"]) == 2), None)
+
+    event = wait_for(merged_strike, 120, "one strike event citing both reports")
+    assert event["strike_type"] == "missile_strike"
+    assert event["actor"]["name"] == "Russia"
+    assert event["weapon"] == "cruise missile"
+    assert event["version"] == 2
+    assert {s["article_id"] for s in event["sources"]} == set(ids[:2])
+    assert event["occurred_on"] == "2026-06-02"
+
+    alerts = wait_for(
+        lambda: httpx.get(f"{api}/v1/alerts", params={"kind": "new_launch_platform"}, timeout=5).json()[
+            "items"
+        ],
+        60,
+        "a new_launch_platform alert",
+    )
+    assert alerts[0]["actor"]["name"] == "Russia"
+    assert event["event_id"] in alerts[0]["event_ids"]
+
+    metrics = httpx.get(f"{stack.url('extract')}/metrics", timeout=5).text
+    assert 'warwire_events_emitted_total{strike_type="missile_strike",type="strike"}' in metrics

@@ -1,0 +1,97 @@
+"""The extract service (Faust) over the real broker: events out, poison messages dead-lettered,
+offsets committed by its consumer group, merges across two articles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient
+
+from services.runner import Stack, StackPorts
+from shared.deadletter import original_value
+from shared.kafka_admin import ensure_topics
+from shared.messages import decode, encode, headers_dict
+from shared.schemas import Article, DeadLetter, StrikeEvent
+from shared.topics import ARTICLES_RAW, TopicNames
+from tests.conftest import consume_all, free_port, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def _article(aid: str, body: str, source: str) -> Article:
+    return Article(
+        article_id=aid,
+        title="",
+        body=body,
+        source=source,
+        published_at=datetime(2026, 3, 4, 10, tzinfo=UTC),
+        ingested_at=datetime.now(UTC),
+    )
+
+
+@pytest.fixture
+def extract_stack(kafka_bootstrap: str, unique: str, tmp_path):
+    stack = Stack(
+        bootstrap=kafka_bootstrap,
+        workdir=tmp_path,
+        topic_prefix=f"{unique}.",
+        group_prefix=unique,
+        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+    )
+    ensure_topics(kafka_bootstrap, TopicNames(stack.topic_prefix))
+    stack.start(("extract",))
+    try:
+        stack.wait_healthy(timeout=120, services=("extract",))
+        yield stack
+    finally:
+        codes = stack.stop()
+        assert codes["extract"] == 0, "extract did not shut down cleanly on SIGTERM"
+
+
+def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_bootstrap: str) -> None:
+    names = TopicNames(extract_stack.topic_prefix)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    arts = [
+        _article("a1", "Israeli jets bombed a weapons depot in Gaza on Monday.", "One"),
+        _article("a2", "Israeli warplanes struck targets in Gaza on Monday, officials said.", "Two"),
+    ]
+    for art in arts[:1]:
+        enc = encode(ARTICLES_RAW, art, source="/test")
+        producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
+    # Poison: not JSON, and JSON of the wrong shape. Both must be dead-lettered, the agent must go on.
+    producer.send(names.articles_raw, key=b"bad1", value=b"\x00\x01 not json")
+    producer.send(names.articles_raw, key=b"bad2", value=b'{"article_id": 5}')
+    enc = encode(ARTICLES_RAW, arts[1], source="/test")
+    producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
+    producer.flush()
+
+    strikes = consume_all(kafka_bootstrap, names.events_strike, expect=2, timeout=90)
+    versions = [decode(StrikeEvent, r.value) for r in strikes]
+    assert len({v.event_id for v in versions}) == 1, "both reports describe one strike"
+    latest = max(versions, key=lambda v: v.version)
+    assert latest.version == 2
+    assert {s.source for s in latest.sources} == {"One", "Two"}
+    assert latest.actor is not None and latest.actor.name == "Israel"
+    assert headers_dict(strikes[0].headers)["ce_type"] == "io.warwire.event.strike.v1"
+
+    dead = [
+        decode(DeadLetter, r.value)
+        for r in consume_all(kafka_bootstrap, names.deadletter, expect=2, timeout=30)
+    ]
+    assert sorted(d.reason for d in dead) == ["invalid_json", "schema"]
+    assert {original_value(d) for d in dead} == {b"\x00\x01 not json", b'{"article_id": 5}'}
+
+    # The Faust consumer group committed its offsets past all four messages.
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+
+        def committed() -> int:
+            group = f"{extract_stack.group_prefix}-extract"
+            offsets = admin.list_group_offsets(group)[group]
+            return sum(o.offset for tp, o in offsets.items() if tp.topic == names.articles_raw)
+
+        wait_for(lambda: committed() >= 4, 30, "committed offsets on articles.raw")
+    finally:
+        admin.close()

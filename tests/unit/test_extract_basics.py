@@ -1,0 +1,130 @@
+"""Extraction on plain sentences with the real spaCy model (no Kafka)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services.extract.dates import resolve_date
+from services.extract.extractor import events_of, merge_strikes
+from services.extract.gazetteer import default_gazetteer, normalise_name
+from services.extract.nlp import default_extractor
+from services.extract.text import is_candidate, split_sentences
+from shared.schemas import Article, StrikeEvent
+
+
+def _article(
+    body: str, aid: str = "a1", source: str = "Test Wire", published: str = "2026-03-04T10:00:00Z"
+) -> Article:
+    return Article(
+        article_id=aid,
+        title="",
+        body=body,
+        source=source,
+        published_at=datetime.fromisoformat(published),
+        ingested_at=datetime.now(UTC),
+    )
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return default_extractor()
+
+
+def _strikes(extractor, *articles: Article) -> list[StrikeEvent]:
+    return [e for e in events_of(extractor.extract(list(articles))) if isinstance(e, StrikeEvent)]
+
+
+def test_plain_strike_sentence(extractor) -> None:
+    (ev,) = _strikes(extractor, _article("Israeli jets bombed a weapons depot in Gaza on Monday."))
+    assert ev.strike_type == "air_strike"
+    assert ev.actor is not None and ev.actor.name == "Israel"
+    assert ev.occurred_on == date(2026, 3, 2) and ev.time_precision == "day"
+    assert any(p.country_code == "PS" for p in ev.locations)
+    assert ev.evidence[0].char_start == 0
+
+
+def test_weapon_platform_and_quantities(extractor) -> None:
+    (ev,) = _strikes(
+        extractor, _article("Three Russian warships fired 18 cruise missiles at targets in Syria on Tuesday.")
+    )
+    assert ev.strike_type == "missile_strike"
+    assert ev.weapon == "cruise missile"
+    assert ev.launch_platform is not None and ev.launch_platform.kind == "warship"
+    assert ev.launch_platform.count == 3
+    assert ev.quantities.munitions == 18
+
+
+def test_negated_strike_is_not_an_event(extractor) -> None:
+    assert (
+        _strikes(extractor, _article("The ministry said its aircraft did not strike any civilian areas."))
+        == []
+    )
+
+
+def test_hedged_strike_is_not_an_event(extractor) -> None:
+    assert (
+        _strikes(
+            extractor, _article("Officials said the coalition could soon launch airstrikes in the north.")
+        )
+        == []
+    )
+
+
+def test_no_event_in_unrelated_text(extractor) -> None:
+    assert (
+        events_of(extractor.extract([_article("Trade ministers met in Geneva to discuss grain exports.")]))
+        == []
+    )
+
+
+def test_two_reports_merge_into_one_event_with_higher_version(extractor) -> None:
+    a = _article("Israeli jets bombed a weapons depot in Gaza on Monday.", aid="a1", source="One")
+    b = _article(
+        "Israeli warplanes struck targets in Gaza on Monday, officials said.", aid="a2", source="Two"
+    )
+    strikes = _strikes(extractor, a, b)
+    assert len(strikes) == 1
+    assert {s.article_id for s in strikes[0].sources} == {"a1", "a2"}
+    assert strikes[0].version == 2
+
+
+def test_merge_is_idempotent_for_redelivery() -> None:
+    ev = StrikeEvent(event_id="s", strike_type="air_strike", sources=[{"article_id": "a1"}])
+    again = merge_strikes(ev, ev)
+    assert again.version == 1 and len(again.sources) == 1
+
+
+def test_sentences_keep_offsets_and_abbreviations() -> None:
+    body = "Mr. Smith said jets struck. U.S. officials agreed.\nNew line here."
+    sents = split_sentences(body)
+    assert [s.text for s in sents] == [
+        "Mr. Smith said jets struck.",
+        "U.S. officials agreed.",
+        "New line here.",
+    ]
+    assert all(body[s.start : s.end] == s.text for s in sents)
+
+
+def test_candidate_filter() -> None:
+    assert is_candidate("Jets bombed the bridge.")
+    assert not is_candidate("The weather was mild.")
+
+
+def test_relative_dates() -> None:
+    wed = date(2015, 10, 7)
+    assert resolve_date("on Wednesday morning", wed) == (wed, "day")
+    assert resolve_date("on Monday", wed) == (date(2015, 10, 5), "day")
+    assert resolve_date("a week ago", wed) == (date(2015, 9, 30), "week")
+    assert resolve_date("nothing", None) == (None, None)
+
+
+def test_gazetteer_variants_and_no_point_for_countries() -> None:
+    g = default_gazetteer()
+    assert normalise_name("al-Raqqa") == normalise_name("Raqqa")
+    assert normalise_name("Kfar Zita") == "kafr zita"
+    assert g.resolve("the Caspian Sea").kind == "water_body"
+    syria = g.resolve("Syria")
+    assert syria.kind == "country" and syria.lat is None and syria.geo_precision == 3
+    assert g.resolve("Nowhereville").lat is None
