@@ -212,5 +212,5 @@ def _actor_name(ev: StrikeEvent | StatementEvent) -> str | None:
 
 
 def _theater(ev: StrikeEvent | StatementEvent) -> str | None:
-    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about_places
+    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about.places
     return next((p.country_code for p in places if p.country_code), None)

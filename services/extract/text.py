@@ -53,7 +53,7 @@ def _stems(words: list[str]) -> str:
 _CANDIDATE = re.compile(
     r"\b(?:"
     + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS, *SPEECH_VERBS])
-    + r"|fired|hit|shot|according)",
+    + r"|fired|hit|shot|struck|fought|dropped|exchang|according)",
     re.IGNORECASE,
 )
 

@@ -4,6 +4,7 @@ from shared.schemas.alert import Alert, AlertKind, AlertStatus, Severity
 from shared.schemas.article import Article
 from shared.schemas.deadletter import DeadLetter
 from shared.schemas.events import (
+    About,
     ActorRef,
     Claim,
     ClaimStatus,
@@ -20,6 +21,7 @@ from shared.schemas.events import (
 )
 
 __all__ = [
+    "About",
     "ActorRef",
     "Alert",
     "AlertKind",

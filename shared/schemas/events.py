@@ -142,6 +142,11 @@ class Speaker(Part):
     affiliation: str | None = None
 
 
+class About(Part):
+    actors: list[ActorRef] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
+
+
 class StatementEvent(Message):
     """A claim, denial, accusation, ... attributed to a speaker. Key: ``event_id``."""
 
@@ -152,8 +157,7 @@ class StatementEvent(Message):
     speaker: Speaker
     statement_type: StatementType = StatementType.OTHER
     content: str = Field(description="The quote, or the reported clause.")
-    about_actors: list[ActorRef] = Field(default_factory=list)
-    about_places: list[Place] = Field(default_factory=list)
+    about: About = Field(default_factory=About, description="The actors and places the statement mentions.")
     related_event_ids: list[str] = Field(
         default_factory=list, description="Strike events this statement reports."
     )

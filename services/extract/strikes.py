@@ -1,0 +1,460 @@
+"""Strike mentions read off a dependency parse: which words report an attack, who did it, with what,
+against whom and where. General syntax over the lexicons, no sentence-specific rules.
+
+A *mention* is one attack in one clause. A sentence can hold several ("ground attacks ... backed by
+Russian air strikes"): a trigger noun with its own actor modifier becomes a mention of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.extract import lexicon as lx
+from shared.schemas import ActorRef, LaunchPlatform, StrikeType
+
+Token = Any  # spaCy Token; spaCy ships no type stubs
+
+_CLAUSE_DEPS = {"dobj", "pobj", "prep", "conj", "compound", "nsubj", "nsubjpass", "appos", "attr", "npadvmod", "amod",
+                "agent"}  # fmt: skip
+# "ground attacks backed by Russian air strikes": the supporting clause shares the main clause's places.
+_SUPPORT_VERBS = {"back", "support", "accompany", "cover", "precede", "follow"}
+_TARGET_PREPS = {"on", "at", "against", "upon", "targeting", "toward", "towards"}
+_PLACE_PREPS = {"in", "near", "on", "at", "around", "outside", "across", "inside", "of", "over", "into", "to"}
+_PLACE_HEAD_NOUNS = {"town", "towns", "village", "villages", "city", "cities", "port", "province", "region", "district",
+                     "area", "areas", "outskirts", "suburb", "suburbs", "countryside", "camp", "neighbourhood"}  # fmt: skip
+_DISMISSIVE_TYPES = {"denial", "criticism"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_FACILITY_NOUNS = {"airport", "port", "base", "mountains", "mountain", "forest", "airbase", "border", "coast",
+                   "harbour", "harbor", "valley", "river", "strip", "hills", "desert", "countryside", "province",
+                   "region", "governorate", "oblast", "district"}  # fmt: skip
+
+
+def _non_state_actor(text: str) -> bool:
+    key = text.lower().removeprefix("the ").removesuffix("'s")
+    entry = lx.ACTORS.get(key)
+    return entry is not None and entry.kind != "state_military"
+_PRONOUNS = {"it", "they", "its", "their", "we", "our", "he", "she"}
+
+
+@dataclass
+class Mention:
+    trigger: Token
+    clause: Token
+    actor_tokens: list[Token]
+    own_actor: bool
+    extra_triggers: list[Token] = field(default_factory=list)
+
+
+def compound_phrase(tok: Token) -> str:
+    mods = [c.lemma_.lower() for c in tok.children if c.dep_ in {"compound", "amod"} and c.i < tok.i]
+    return " ".join([*mods[-1:], tok.lemma_.lower()])
+
+
+def weapon_phrase(tok: Token) -> str | None:
+    """The WEAPONS key a noun names, longest first: 'anti-ship missile' for 'an anti-ship missiles'."""
+    if tok.pos_ not in {"NOUN", "PROPN"}:
+        return None
+    doc = tok.doc
+    start = tok.left_edge.i
+    while start < tok.i and (doc[start].dep_ in {"det", "nummod", "quantmod", "poss", "case"} or doc[start].like_num):
+        start += 1
+    if any(doc[j].dep_ in {"prep", "punct"} and doc[j].text != "-" for j in range(start, tok.i)):
+        start = tok.i
+    words = doc[start : tok.i].text.lower().replace(" - ", "-").split()
+    head_forms = {tok.lemma_.lower(), tok.lower_}
+    for k in range(len(words) + 1):
+        for head in head_forms:
+            phrase = " ".join([*words[k:], head])
+            if phrase in lx.WEAPONS:
+                return phrase
+    return None
+
+
+def is_trigger(tok: Token) -> bool:
+    lemma = tok.lemma_.lower()
+    if tok.pos_ == "VERB":
+        if lemma in lx.STRIKE_VERBS:
+            return True
+        # "dropped barrel bombs", "fired rockets": a delivery verb with a weapon object.
+        return lemma in lx.DELIVERY_VERBS and any(c.dep_ == "dobj" and weapon_phrase(c) for c in tok.children)
+    if tok.pos_ in {"NOUN", "PROPN"}:
+        if lemma == "fire" and not any(c.lemma_.lower() in {"artillery", "mortar", "tank", "exchange"} for c in [*tok.children, tok.head]):
+            return False  # "fire" alone is usually a blaze, not a clash
+        return lemma in lx.STRIKE_NOUNS or compound_phrase(tok) in lx.STRIKE_NOUNS
+    return False
+
+
+def clause_verb(tok: Token) -> Token:
+    node = tok
+    while node.pos_ not in {"VERB", "AUX"} and node.head is not node and node.dep_ in _CLAUSE_DEPS:
+        node = node.head
+    return node
+
+
+def negated(tok: Token) -> bool:
+    """'did not launch any strikes', 'no ships were attacked', 'never struck'."""
+    for node in [tok, *list(tok.ancestors)[:2]]:
+        if any(c.dep_ == "neg" or c.lower_ in {"never"} for c in node.children):
+            return True
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in node.children):
+            return True
+        # "no ships were attacked": the negation sits on the verb's subject.
+        for arg in node.children:
+            if arg.dep_ in {"nsubj", "nsubjpass", "dobj"} and any(d.dep_ == "det" and d.lower_ in {"no", "none"} for d in arg.children):
+                return True
+    return False
+
+
+def hedged(tok: Token) -> bool:
+    """Possible, planned or requested attacks are not reports of one: 'could launch', 'asked to strike'."""
+    for node in [tok, *list(tok.ancestors)[:3]]:
+        if any(c.dep_ == "aux" and c.lower_ in lx.HEDGE_MODALS for c in node.children):
+            return True
+        if node is not tok and node.lemma_.lower() in lx.HEDGE_GOVERNORS:
+            return True
+        if node.lower_ in {"if", "unless"} or any(c.dep_ == "mark" and c.lower_ in {"if", "unless"} for c in node.children):
+            return True
+    return False
+
+
+def dismissed(tok: Token) -> bool:
+    """Inside a denial or criticism ('denied that its forces struck', 'criticised the air raids')."""
+    for node in tok.ancestors:
+        kind = lx.SPEECH_VERBS.get(node.lemma_.lower())
+        if kind in _DISMISSIVE_TYPES:
+            return True
+        if node.lemma_.lower() in {"criticism", "condemnation", "report", "allegation", "denial"} and node.pos_ == "NOUN":
+            return True
+    return False
+
+
+def own_actor_tokens(trigger: Token) -> list[Token]:
+    """Modifiers of a trigger noun that name who attacks: 'Russian air strikes', 'strikes by Russia'."""
+    out: list[Token] = []
+    if trigger.pos_ == "VERB":
+        return out
+    for c in trigger.children:
+        if c.dep_ in {"amod", "compound", "poss", "nmod"} and c.i < trigger.i:
+            out.extend(c.subtree)
+        if c.dep_ == "prep" and c.lower_ in {"by", "between"}:  # "strikes by X", "fighting between X and Y"
+            out.extend(c.subtree)
+    return [t for t in out if actor_refs([t]) or t.dep_ == "pobj"]
+
+
+def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
+    out: list[Token] = []
+    for c in clause.children:
+        if c.dep_ in {"nsubj", "csubj"}:
+            if c is trigger or trigger in c.subtree:
+                return []  # the trigger is the subject ("a drone attack hit"): its modifiers are the actor
+            out.extend(c.subtree)
+        if c.dep_ == "agent":
+            out.extend(c.subtree)
+    return out
+
+
+def find_mentions(doc: Any) -> list[Mention]:
+    triggers = [t for t in doc if is_trigger(t) and not negated(t) and not hedged(t) and not dismissed(t)]
+    # A light or delivery verb carried by a trigger noun yields to the noun ("carried out air strikes").
+    nouns_by_clause: dict[int, list[Token]] = {}
+    for t in triggers:
+        if t.pos_ != "VERB":
+            nouns_by_clause.setdefault(clause_verb(t).i, []).append(t)
+    mentions: dict[tuple[int, str], Mention] = {}
+    for t in triggers:
+        if t.pos_ == "VERB" and t.lemma_.lower() in lx.LIGHT_VERBS | lx.DELIVERY_VERBS and t.i in nouns_by_clause:
+            continue
+        clause = t if t.pos_ == "VERB" else clause_verb(t)
+        own = own_actor_tokens(t)
+        own_refs = actor_refs(own)
+        key = (clause.i, own_refs[0].name if own_refs else "")
+        if key in mentions:
+            mentions[key].extra_triggers.append(t)
+            continue
+        if not own_refs and (clause.i, "") not in mentions:
+            # A second trigger in a clause that already has one with its own actor merges into it.
+            same_clause = [m for k, m in mentions.items() if k[0] == clause.i]
+            if same_clause:
+                same_clause[0].extra_triggers.append(t)
+                continue
+        actor = own if own_refs else clause_actor_tokens(clause, t)
+        mentions[key] = Mention(t, clause, actor, bool(own_refs))
+    # "Belgorod was hit by a Ukrainian rocket attack": the bare verb and its actor-bearing noun are one attack.
+    for (clause_i, own), m in list(mentions.items()):
+        bare = mentions.get((clause_i, ""))
+        if own and bare is not None and not actor_refs(bare.actor_tokens) and m.trigger in bare.trigger.subtree:
+            m.extra_triggers.append(bare.trigger)
+            del mentions[(clause_i, "")]
+    return [m for m in mentions.values() if not _untargeted_launch(m)]
+
+
+def _untargeted_launch(m: Mention) -> bool:
+    """'fired a ballistic missile into the sea': a launch with no target is a test, not a strike."""
+    if m.trigger.pos_ != "VERB" or m.trigger.lemma_.lower() not in {"fire", "launch", "test"}:
+        return False
+    def locative(prep: Token) -> bool:
+        objects = [c for c in prep.children if c.dep_ == "pobj"]
+        return prep.lower_ in {"in", "near", "on", "at", "over"} and any(o.ent_type_ not in {"DATE", "TIME"} for o in objects)
+
+    return not target_tokens(m) and not any(c.dep_ == "prep" and locative(c) for c in m.clause.children)
+
+
+def _temporal(prep: Token) -> bool:
+    return any(o.ent_type_ in {"DATE", "TIME"} for o in prep.children if o.dep_ == "pobj")
+
+
+def target_tokens(m: Mention) -> list[Token]:
+    out: list[Token] = []
+    heads = {m.trigger, m.clause, *m.extra_triggers}
+    # "fired mortar rounds at a compound": the target hangs off the weapon object.
+    heads |= {c for h in list(heads) for c in h.children if c.dep_ == "dobj" and weapon_phrase(c)}
+    for head in heads:
+        for c in head.children:
+            if c.dep_ in {"dobj", "nsubjpass"} and not is_trigger(c) and not weapon_phrase(c):
+                out.extend(c.subtree)
+            if c.dep_ == "prep" and c.lower_ in _TARGET_PREPS and not _temporal(c):
+                out.extend(c.subtree)
+    return out
+
+
+def strike_type(m: Mention, weapon: lx.Weapon | None, platform: LaunchPlatform | None) -> StrikeType:
+    types = []
+    for trig in [m.trigger, *m.extra_triggers]:
+        phrase = compound_phrase(trig)
+        if trig.pos_ == "VERB":
+            types.append((phrase, lx.STRIKE_VERBS.get(trig.lemma_.lower())))
+        else:
+            types.append((phrase, lx.STRIKE_NOUNS.get(phrase) or lx.STRIKE_NOUNS.get(trig.lemma_.lower())))
+    specific = {StrikeType.GROUND_ASSAULT, StrikeType.ARMED_CLASH, StrikeType.SHELLING, StrikeType.BOMBING,
+                StrikeType.DRONE_STRIKE, StrikeType.MISSILE_STRIKE}  # fmt: skip
+    if weapon is not None and weapon.strike_type in {StrikeType.BOMBING, StrikeType.DRONE_STRIKE}:
+        return weapon.strike_type
+    for phrase, kind in types:
+        if phrase in {"air strike", "airstrike", "air raid"}:
+            return StrikeType.AIR_STRIKE
+        if kind in specific and not (kind is StrikeType.MISSILE_STRIKE and m.trigger.pos_ == "VERB"):
+            return kind
+    if weapon is not None:
+        return weapon.strike_type
+    if platform is not None:
+        by_platform = {
+            "aircraft": StrikeType.AIR_STRIKE, "helicopter": StrikeType.AIR_STRIKE, "drone": StrikeType.DRONE_STRIKE,
+            "warship": StrikeType.MISSILE_STRIKE, "submarine": StrikeType.MISSILE_STRIKE,
+            "ground_launcher": StrikeType.MISSILE_STRIKE, "artillery": StrikeType.SHELLING,
+        }  # fmt: skip
+        if platform.kind in by_platform:
+            return by_platform[platform.kind]
+    for _, kind in types:
+        if kind is not None and kind is not StrikeType.MISSILE_STRIKE:
+            return kind
+    return StrikeType.OTHER
+
+
+def platform_of(m: Mention, doc: Any) -> LaunchPlatform | None:
+    """A platform named where the attacker is: in the actor phrase, a 'from/with/using' phrase, or the
+    trigger's compound ('drone strike'). Victims ('killing four soldiers') are not platforms."""
+    scope: list[Token] = list(m.actor_tokens)
+    for head in {m.trigger, m.clause, *m.extra_triggers}:
+        for c in head.children:
+            if c.dep_ == "prep" and c.lower_ in {"from", "with", "by"}:
+                scope.extend(c.subtree)
+            if c.dep_ in {"advcl", "acl"} and c.lemma_.lower() in {"use", "fly"}:
+                scope.extend(c.subtree)
+        scope.extend(t for t in head.children if t.dep_ in {"compound", "amod"})
+    for tok in scope:
+        if tok.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        phrase = compound_phrase(tok)
+        if phrase in lx.WEAPONS and lx.WEAPONS[phrase].strike_type is StrikeType.BOMBING:
+            continue  # a "suicide bomber" is not an aircraft
+        kind = lx.PLATFORMS.get(phrase) or lx.PLATFORMS.get(tok.lemma_.lower())
+        if kind:
+            return LaunchPlatform(kind=kind, count=number_child(tok))  # type: ignore[arg-type]
+    return None
+
+
+def head_actor(tokens: list[Token]) -> ActorRef | None:
+    """The actor the phrase is about: its head noun with modifiers, not a possessor or a prepositional
+    phrase ('Iran's Revolutionary Guards' -> IRGC; 'Russian and Ukrainian troops' -> Russia)."""
+    ids = {t.i for t in tokens}
+    heads = [t for t in tokens if t.head.i not in ids or t.head is t]
+    for head in heads:
+        core = [head]
+        skip = {"poss", "prep", "relcl", "acl", "appos", "case"}
+        stack = [c for c in head.children if c.dep_ not in skip and c.text != ","]
+        while stack:
+            node = stack.pop()
+            core.append(node)
+            stack.extend(c for c in node.children if c.dep_ not in skip and c.text != ",")
+        refs = actor_refs(core)
+        if refs:
+            return refs[0]
+    refs = actor_refs(tokens)
+    return refs[0] if refs else None
+
+
+def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
+    scope = set()
+    for head in {m.trigger, m.clause, *m.extra_triggers}:
+        scope.update(head.subtree if head is not m.clause else [t for c in head.children if c.dep_ not in {"ccomp", "advcl"} for t in c.subtree])
+        scope.add(head)
+    best: tuple[lx.Weapon, Token] | None = None
+    for tok in sorted(scope, key=lambda t: t.i):
+        phrase = weapon_phrase(tok)
+        if phrase and (best is None or len(lx.WEAPONS[phrase].name) > len(best[0].name)):
+            best = (lx.WEAPONS[phrase], tok)
+    return best
+
+
+def number_child(tok: Token) -> int | None:
+    for c in tok.children:
+        if c.dep_ in {"nummod", "quantmod"} or c.like_num or c.lower_ in lx.NUMBER_WORDS:
+            value = to_int(c.text)
+            if value is not None:
+                return value
+        if c.dep_ == "prep" and c.lower_ == "of":  # "dozens of rockets"
+            continue
+    if tok.head.lower_ == "of" and tok.head.head.lower_ in lx.NUMBER_WORDS:
+        return lx.NUMBER_WORDS[tok.head.head.lower_]
+    return None
+
+
+def to_int(text: str) -> int | None:
+    t = text.lower().replace(",", "")
+    if t.isdigit():
+        return int(t)
+    return lx.NUMBER_WORDS.get(t)
+
+
+_ALIAS_CACHE: list[tuple[str, re.Pattern[str]]] = []
+
+
+def _alias_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    if not _ALIAS_CACHE:
+        for alias in sorted(lx.ACTORS, key=len, reverse=True):
+            flags = 0 if alias in {"is", "us", "rsf", "pkk", "irgc", "uk"} else re.IGNORECASE
+            text = alias.upper() if not flags else alias
+            _ALIAS_CACHE.append((alias, re.compile(r"(?<![\w-])" + re.escape(text) + r"(?![\w-])", flags)))
+    return _ALIAS_CACHE
+
+
+def actor_refs(tokens: list[Token]) -> list[ActorRef]:
+    """Actors named in a token span (longest alias first, in text order)."""
+    if not tokens:
+        return []
+    toks = sorted(set(tokens), key=lambda t: t.i)
+    doc = toks[0].doc
+    spans: list[tuple[int, int]] = []
+    # contiguous runs keep their original spacing, so 'Saudi-led coalition' stays one string
+    run = [toks[0]]
+    for t in toks[1:]:
+        if t.i == run[-1].i + 1:
+            run.append(t)
+        else:
+            spans.append((run[0].idx, run[-1].idx + len(run[-1].text)))
+            run = [t]
+    spans.append((run[0].idx, run[-1].idx + len(run[-1].text)))
+    found: list[tuple[int, ActorRef]] = []
+    for start, end in spans:
+        text = doc.text[start:end]
+        taken: list[tuple[int, int]] = []
+        for alias, pattern in _alias_patterns():
+            for m in pattern.finditer(text):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                entry = lx.ACTORS[alias]
+                found.append((start + m.start(), ActorRef(name=entry.name, kind=entry.kind, country=entry.country)))  # type: ignore[arg-type]
+    out: list[ActorRef] = []
+    for _, ref in sorted(found, key=lambda x: x[0]):
+        if all(ref.name != o.name for o in out):
+            out.append(ref)
+    return out
+
+
+def is_pronoun_actor(tokens: list[Token]) -> bool:
+    heads = [t for t in tokens if t.dep_ in {"nsubj", "agent", "pobj", "poss"} or t.head not in tokens]
+    return bool(heads) and all(t.lower_ in _PRONOUNS for t in heads if t.pos_ == "PRON") and any(t.pos_ == "PRON" for t in heads)
+
+
+def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], list[Any]]:
+    """(launch-location spans, hit-location spans) in the mention's clause.
+
+    Candidates are NER places plus proper-noun chunks in locative phrases ('in Ryazan', 'the port of
+    Odesa', 'near Pokrovsk'), which the small model's NER often misses."""
+    scope: set[int] = set()
+    heads = {m.trigger, m.clause, *m.extra_triggers}
+    if m.clause.dep_ in {"advcl", "acl"} and m.clause.lemma_.lower() in _SUPPORT_VERBS:
+        heads.add(m.clause.head)
+    for head in heads:
+        scope.update(t.i for t in head.subtree)
+    scope -= exclude
+    chunks: list[Any] = [e for e in doc.ents if e.label_ in {"GPE", "LOC", "FAC"}]
+    taken = {t.i for e in chunks for t in e}
+    triggers = {m.trigger.i, m.clause.i, *(t.i for t in m.extra_triggers)}
+    for tok in doc:
+        if tok.i in taken or tok.pos_ != "PROPN" or tok.ent_type_ in {"DATE", "TIME", "ORDINAL"}:
+            continue
+        place_modifier = tok.dep_ in {"compound", "amod"} and tok.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+        if tok.ent_type_ == "NORP" and not place_modifier:
+            continue
+        if tok.dep_ in {"compound", "amod"}:
+            if tok.head.pos_ != "NOUN" or tok.head.dep_ not in {"pobj", "dobj", "nsubjpass"}:
+                continue
+            anchor = tok.head  # "near Damascus airport", "in the Qandil mountains"
+        else:
+            anchor = tok
+        head = anchor.head
+        locative = anchor.dep_ == "pobj" and head.lower_ in _PLACE_PREPS
+        locative |= anchor.dep_ in {"dobj", "conj", "appos"} and (
+            head.lemma_.lower() in _PLACE_HEAD_NOUNS or head.dep_ == "pobj"
+        )
+        # "shelled El Fasher", "Belgorod was hit": the attacked object itself is the place.
+        locative |= anchor.dep_ in {"dobj", "nsubjpass"} and head.i in triggers and anchor is tok
+        if not locative:
+            continue
+        left = tok.left_edge.i if tok.dep_ != "compound" else tok.i
+        while tok.dep_ == "compound" and left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].pos_ == "PROPN":
+            left -= 1
+        while left < tok.i and doc[left].pos_ != "PROPN" and doc[left].lower_ not in {"al", "el"}:
+            left += 1
+        span = doc[left : tok.i + 1]
+        if _non_state_actor(span.text) or tok.lower_ in _WEEKDAYS:
+            continue
+        chunks.append(span)
+    launch, hit = [], []
+    for span in chunks:
+        if span.root.i not in scope or _non_state_actor(span.text):
+            continue
+        root = span.root
+        # A state named as a modifier of a force ("US troops", "Russia's air force") is an actor, not a place.
+        place_modifier = root.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+        if (root.ent_type_ == "NORP" and not place_modifier) or (
+            root.dep_ in {"compound", "amod", "poss", "nmod"}
+            and root.head.lemma_.lower() not in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+        ):
+            continue
+        prep = span.root.head
+        from_phrase = prep.lower_ == "from" or prep.head.lower_ == "from"
+        in_actor = span.root.i in {t.i for t in m.actor_tokens}
+        if from_phrase or in_actor:
+            launch.append(span)
+        else:
+            hit.append(span)
+    return launch, hit
+
+
+def admin_suffix(span: Any) -> str:
+    """' province' when the span is followed by province/governorate/countryside (also 'Hama and Idlib provinces')."""
+    doc = span.doc
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if nxt is not None and nxt.lemma_.lower() in {"province", "governorate", "countryside", "region", "oblast", "district"}:
+        return " " + nxt.lemma_.lower()
+    head = span.root.head
+    if span.root.dep_ in {"compound", "nmod"} and head.lemma_.lower() in {"province", "governorate", "countryside", "region", "oblast"}:
+        return " " + head.lemma_.lower()
+    if span.root.dep_ == "conj" and head.dep_ == "compound" and head.head.lemma_.lower() in {"province", "governorate", "region"}:
+        return " " + head.head.lemma_.lower()
+    return ""
