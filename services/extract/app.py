@@ -2,9 +2,9 @@
 
 Two agents, because merge state must be co-partitioned with its key:
 - ``extract_articles`` reads articles (keyed by article_id), extracts, and re-keys strike candidates by
-  event_id onto the internal ``extract.candidates`` topic; statements go straight to events.statement.
-- ``merge_candidates`` reads candidates (keyed by event_id) and folds them into the ``strike-merge``
-  table (changelog-backed, so merges survive restarts), publishing a new version when sources grow.
+  merge block onto the internal ``extract.candidates`` topic; statements go straight to events.statement.
+- ``merge_candidates`` reads candidates (keyed by block: actor + strike class) and folds them into the
+  ``strike-merge`` table (changelog-backed, so merges survive restarts), publishing a new version when sources grow.
 Batches are acked only after every output is acknowledged by the broker (at-least-once); ids are
 stable, so a re-delivered article yields the same events and no new version.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import faust
 
-from services.extract.extractor import merge_strikes
+from services.extract.merge import Block, block_key
 from services.extract.pool import ExtractionPool
 from services.extract.settings import ExtractSettings
 from shared.faust_support import DeadLetterPublisher, make_app
@@ -113,7 +113,10 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             for result in await extract_batch(articles, events):
                 for strike in result.strikes:
                     enc = encode(EVENTS_STRIKE, strike, source=SOURCE)
-                    await publish(candidates_topic.get_topic_name(), strike.event_id, enc.value, enc.headers)
+                    # Re-keyed by block, so every candidate that could merge meets the same table partition.
+                    await publish(
+                        candidates_topic.get_topic_name(), block_key(strike), enc.value, enc.headers
+                    )
                 for statement in result.statements:
                     enc = encode(EVENTS_STATEMENT, statement, source=SOURCE)
                     await publish(names.events_statement, statement.event_id, enc.value, enc.headers)
@@ -128,21 +131,34 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             except DecodeError as exc:
                 await dead.send(exc.reason, exc.detail, event)
                 continue
-            stored = merge_table.get(candidate.event_id)
-            previous = StrikeEvent.model_validate_json(stored) if stored else None
-            merged = merge_strikes(previous, candidate) if previous else candidate
-            if previous is not None and {s.article_id for s in previous.sources} == {
-                s.article_id for s in merged.sources
-            }:
-                continue  # a re-delivery: nothing new to say
+            key = block_key(candidate)
+            block = Block([StrikeEvent.model_validate_json(e) for e in merge_table.get(key) or []])
+            merged, grew = block.add(candidate)
+            if not grew:
+                continue  # a re-delivery, or a sentence of an article already merged in: nothing new
             enc = encode(EVENTS_STRIKE, merged, source=SOURCE)
             # Publish before recording: a crash in between re-publishes the same version, never loses it.
             await publish(names.events_strike, merged.event_id, enc.value, enc.headers)
-            merge_table[merged.event_id] = enc.value.decode()
+            merge_table[key] = [e.model_dump_json() for e in _recent(block.events)]
             EVENTS_EMITTED.labels("strike", merged.strike_type.value).inc()
             _observe_latency(merged.ingested_at)
 
     return app
+
+
+MERGE_WINDOW_DAYS = 14
+MERGE_BLOCK_MAX = 200
+
+
+def _recent(events: list[StrikeEvent]) -> list[StrikeEvent]:
+    """Bound a block's state: only events within the merge window of the newest can still match."""
+    dated = [e.occurred_on for e in events if e.occurred_on]
+    if dated:
+        newest = max(dated)
+        events = [
+            e for e in events if e.occurred_on is None or (newest - e.occurred_on).days <= MERGE_WINDOW_DAYS
+        ]
+    return events[-MERGE_BLOCK_MAX:]
 
 
 def _observe_latency(ingested_at: datetime | None) -> None:

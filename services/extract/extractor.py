@@ -22,6 +22,7 @@ from services.extract import lexicon as lx
 from services.extract import strikes as st
 from services.extract.dates import resolve_date
 from services.extract.gazetteer import Gazetteer
+from services.extract.merge import Block, block_key, strike_class
 from services.extract.text import Sentence, is_candidate, split_sentences
 from shared.schemas import (
     About,
@@ -101,20 +102,23 @@ class Extractor:
 
     # -- per article --------------------------------------------------------------------------
     def _article(self, article: Article, parsed: list[tuple[Sentence, Any]]) -> ExtractionResult:
-        ctx = _ArticleContext.build(article, parsed)
+        # Mentions are found once per sentence and shared by the article context and the strike pass.
+        mentions = {id(doc): st.find_mentions(doc) for _, doc in parsed}
+        ctx = _ArticleContext.build(article, parsed, self.gazetteer, mentions)
         result = ExtractionResult(article.article_id)
-        strikes: dict[str, StrikeEvent] = {}
+        blocks: dict[str, Block] = {}
         for sent, doc in parsed:
             attribution = self._attribution(doc, ctx)
-            found = self._strikes(article, sent, doc, ctx, attribution)
+            found = self._strikes(article, sent, doc, ctx, attribution, mentions[id(doc)])
+            ids = []
             for strike in found:
-                previous = strikes.get(strike.event_id)
-                strikes[strike.event_id] = merge_strikes(previous, strike, bump=False) if previous else strike
+                merged, _ = blocks.setdefault(block_key(strike), Block()).add(strike, bump=False)
+                ids.append(merged.event_id)
             statement = self._statement(article, sent, doc, ctx, attribution)
             if statement is not None:
-                statement.related_event_ids.extend(s.event_id for s in found)
+                statement.related_event_ids.extend(dict.fromkeys(ids))
                 result.statements.append(statement)
-        result.strikes = list(strikes.values())
+        result.strikes = [e for b in blocks.values() for e in b.events]
         return result
 
     # -- strikes ------------------------------------------------------------------------------
@@ -125,10 +129,11 @@ class Extractor:
         doc: Any,
         ctx: _ArticleContext,
         attribution: _Attribution | None,
+        mentions: list[st.Mention],
     ) -> list[StrikeEvent]:
         out = []
         speaker_idx = attribution.token_ids if attribution else set()
-        for mention in st.find_mentions(doc):
+        for mention in mentions:
             if mention.trigger.i in speaker_idx:
                 continue
             out.append(self._strike(article, sent, doc, ctx, attribution, mention))
@@ -147,7 +152,9 @@ class Extractor:
         weapon = weapon_hit[0] if weapon_hit else None
         platform = st.platform_of(m, doc)
         if platform is None and weapon is not None and weapon.strike_type is StrikeType.DRONE_STRIKE:
-            platform = LaunchPlatform(kind="drone", count=st.number_child(weapon_hit[1]) if weapon_hit else None)
+            platform = LaunchPlatform(
+                kind="drone", count=st.number_child(weapon_hit[1]) if weapon_hit else None
+            )
         strike_type = st.strike_type(m, weapon, platform)
 
         actor = self._actor(m, ctx, attribution)
@@ -165,7 +172,8 @@ class Extractor:
         if theater is None:
             theater = next((t.country for t in targets if t.country), None)
         if actor is not None and actor.country is None and actor.name in {"government forces", "government"}:
-            actor = _state_of(theater) or actor
+            # "government troops" belong to the state where the fighting is (or the article is about).
+            actor = _state_of(theater or ctx.theater) or actor
         occurred_on, precision = resolve_date(sent.text, ctx.published)
 
         claim = Claim(status=ClaimStatus.REPORTED, by=article.source)
@@ -176,12 +184,15 @@ class Extractor:
             )
         munitions = st.number_child(weapon_hit[1]) if weapon_hit else None
         strikes_n = st.number_child(m.trigger) if m.trigger.pos_ == "NOUN" else None
+        # The first report of a strike fixes its id; later reports merge into it (services.extract.merge).
         event_id = stable_id(
             "stk",
             actor.name if actor else "unknown",
-            _strike_class(strike_type),
-            theater or "",
-            occurred_on.isoformat() if occurred_on and precision == "day" else "",
+            strike_class(strike_type),
+            occurred_on,
+            article.article_id,
+            sent.start,
+            m.trigger.i,
         )
         evidence = Evidence(
             article_id=article.article_id, sentence=sent.text, char_start=sent.start, char_end=sent.end
@@ -208,7 +219,7 @@ class Extractor:
                 munitions=munitions, strikes=strikes_n, platforms=platform.count if platform else None
             ),
             occurred_on=occurred_on,
-            time_precision=precision,  # type: ignore[arg-type]
+            time_precision=precision,
             claim=claim,
             evidence=[evidence],
             sources=[_source(article)],
@@ -217,7 +228,9 @@ class Extractor:
             extracted_at=datetime.now(UTC),
         )
 
-    def _actor(self, m: st.Mention, ctx: _ArticleContext, attribution: _Attribution | None) -> ActorRef | None:
+    def _actor(
+        self, m: st.Mention, ctx: _ArticleContext, attribution: _Attribution | None
+    ) -> ActorRef | None:
         ref = st.head_actor(m.actor_tokens)
         if ref is not None:
             return _with_kind(ref, m.actor_tokens)
@@ -253,7 +266,9 @@ class Extractor:
                     return self._make_attribution(tokens, tok, {t.i for t in tokens} | {tok.i}, ctx)
         return None
 
-    def _make_attribution(self, tokens: list[Any], verb: Any, ids: set[int], ctx: _ArticleContext) -> _Attribution:
+    def _make_attribution(
+        self, tokens: list[Any], verb: Any, ids: set[int], ctx: _ArticleContext
+    ) -> _Attribution:
         speaker = self._speaker(tokens, ctx)
         words = (speaker.name + " " + (speaker.role or "")).lower()
         monitor = any(re.search(rf"\b{w}\b", words) for w in lx.MONITOR_WORDS)
@@ -272,7 +287,9 @@ class Extractor:
             end = min((t.left_edge.i for t in cut), default=tokens[-1].i + 1) if tokens else 0
             name = doc[tokens[0].i : end].text.strip(" ,") if tokens else text
         name = ctx.full_name(_PERSON_TITLES.sub("", name).strip())
-        role_tokens = [t for t in tokens if t.ent_type_ not in {"PERSON", "NORP", "GPE"} and t.pos_ in {"NOUN"}]
+        role_tokens = [
+            t for t in tokens if t.ent_type_ not in {"PERSON", "NORP", "GPE"} and t.pos_ in {"NOUN"}
+        ]
         role = " ".join(t.text for t in role_tokens[:4]) or None
         affiliation = st.actor_refs(tokens)
         return Speaker(name=name or text, role=role, affiliation=affiliation[0].name if affiliation else None)
@@ -290,14 +307,22 @@ class Extractor:
         speaker, verb = attribution.speaker, attribution.verb
         according = verb.lower_ == "according"
         kind = "claim" if according else lx.SPEECH_VERBS.get(verb.lemma_.lower(), "other")
-        if kind == "appeal" and verb.lemma_.lower() == "call" and not any(c.lower_ == "on" for c in verb.children):
+        if (
+            kind == "appeal"
+            and verb.lemma_.lower() == "call"
+            and not any(c.lower_ == "on" for c in verb.children)
+        ):
             kind = "other"
         clause = [] if according else [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}]
         content = _span_text(doc, clause[0]) if clause else sent.text
         occurred_on, precision = resolve_date(sent.text, ctx.published)
         places: list[Place] = []
         for ent in doc.ents:
-            if ent.label_ in _PLACE_LABELS and ent.root.i not in attribution.token_ids and not _is_actor_word(ent.text):
+            if (
+                ent.label_ in _PLACE_LABELS
+                and ent.root.i not in attribution.token_ids
+                and not _is_actor_word(ent.text)
+            ):
                 place = self.gazetteer.resolve(ent.text, context_countries=ctx.countries)
                 if all(p.name != place.name for p in places):
                     places.append(place)
@@ -310,58 +335,20 @@ class Extractor:
             content=content,
             about=About(actors=about, places=places),
             occurred_on=occurred_on,
-            time_precision=precision,  # type: ignore[arg-type]
+            time_precision=precision,
             evidence=[
-                Evidence(article_id=article.article_id, sentence=sent.text, char_start=sent.start, char_end=sent.end)
+                Evidence(
+                    article_id=article.article_id,
+                    sentence=sent.text,
+                    char_start=sent.start,
+                    char_end=sent.end,
+                )
             ],
             sources=[_source(article)],
             confidence=0.6 if speaker.name else 0.4,
             ingested_at=article.ingested_at,
             extracted_at=datetime.now(UTC),
         )
-
-
-# -- merging ----------------------------------------------------------------------------------
-def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> StrikeEvent:
-    """Fold ``new`` into ``old`` (same event_id). Sources and evidence are unioned; the version grows
-    when a new article adds a source."""
-    sources = {s.article_id: s for s in old.sources}
-    added = [s for s in new.sources if s.article_id not in sources]
-    for s in added:
-        sources[s.article_id] = s
-    evidence = {(e.article_id, e.char_start): e for e in old.evidence}
-    for e in new.evidence:
-        evidence.setdefault((e.article_id, e.char_start), e)
-    locations = list(old.locations) + [
-        p for p in new.locations if all(p.name != q.name for q in old.locations)
-    ]
-    targets = list(old.targets) + [t for t in new.targets if all(t.name != u.name for u in old.targets)]
-    q_old, q_new = old.quantities, new.quantities
-    independent = {s.source for s in sources.values() if not s.syndicated}
-    return old.model_copy(
-        update={
-            "version": old.version + (1 if bump and added else 0),
-            "actor": old.actor or new.actor,
-            "weapon": old.weapon or new.weapon,
-            "launch_platform": old.launch_platform or new.launch_platform,
-            "launch_location": old.launch_location or new.launch_location,
-            "locations": locations,
-            "targets": targets,
-            "quantities": Quantities(
-                munitions=q_old.munitions or q_new.munitions,
-                strikes=q_old.strikes or q_new.strikes,
-                platforms=q_old.platforms or q_new.platforms,
-                targets=q_old.targets or q_new.targets,
-            ),
-            "evidence": list(evidence.values()),
-            "sources": list(sources.values()),
-            "confidence": round(
-                min(0.99, max(old.confidence, new.confidence) + 0.05 * (len(independent) - 1)), 2
-            ),
-            "ingested_at": min(filter(None, [old.ingested_at, new.ingested_at]), default=None),
-            "extracted_at": new.extracted_at,
-        }
-    )
 
 
 # -- helpers over the parse ---------------------------------------------------------------------
@@ -371,27 +358,47 @@ class _ArticleContext:
     countries: tuple[str, ...]
     dominant_state: ActorRef | None
     people: dict[str, str]
+    theater: str | None = None
 
     @classmethod
-    def build(cls, article: Article, parsed: list[tuple[Sentence, Any]]) -> _ArticleContext:
+    def build(
+        cls,
+        article: Article,
+        parsed: list[tuple[Sentence, Any]],
+        gazetteer: Gazetteer,
+        mentions: dict[int, list[st.Mention]],
+    ) -> _ArticleContext:
         counts: Counter[str] = Counter()
+        theaters: Counter[str] = Counter()
         states: Counter[tuple[str, str]] = Counter()
         people: dict[str, str] = {}
         for _, doc in parsed:
             for ent in doc.ents:
                 if ent.label_ == "PERSON" and len(ent) >= 2:
                     people.setdefault(ent[-1].text.lower(), ent.text)
+                if (
+                    ent.label_ in {"GPE", "LOC"}
+                    and ent.root.dep_ == "pobj"
+                    and ent.root.head.lower_ in {"in", "on", "over"}
+                ):
+                    code = gazetteer.resolve(ent.text).country_code  # "in Syria": where things happen
+                    if code:
+                        theaters[code] += 1
             for actor in st.actor_refs(list(doc)):
                 if actor.country:
                     counts[actor.country] += 1
-                if actor.kind == "state_military" and actor.country:
-                    states[(actor.name, actor.country)] += 1
+            # The attacker the article is about: the state most often named as the actor of a strike.
+            for mention in mentions[id(doc)]:
+                attacker = st.head_actor(mention.actor_tokens)
+                if attacker is not None and attacker.kind == "state_military" and attacker.country:
+                    states[(attacker.name, attacker.country)] += 1
         dominant = None
         if states:
             (name, iso), _ = states.most_common(1)[0]
             dominant = ActorRef(name=name, kind="state_military", country=iso)
         published = article.published_at.date() if article.published_at else None
-        return cls(published, tuple(c for c, _ in counts.most_common()), dominant, people)
+        theater = theaters.most_common(1)[0][0] if theaters else None
+        return cls(published, tuple(c for c, _ in counts.most_common()), dominant, people, theater)
 
     def full_name(self, name: str) -> str:
         stripped = _PERSON_TITLES.sub("", name).strip()
@@ -406,10 +413,6 @@ class _Attribution:
     token_ids: set[int]
     monitor: bool
     actor: ActorRef | None
-
-
-def _strike_class(strike_type: StrikeType) -> str:
-    return {StrikeType.DRONE_STRIKE: "air_strike"}.get(strike_type, strike_type.value)
 
 
 def _with_kind(actor: ActorRef, tokens: list[Any]) -> ActorRef:
@@ -459,12 +462,12 @@ def _source(article: Article) -> SourceRef:
 
 
 def events_of(results: Iterable[ExtractionResult]) -> list[StrikeEvent | StatementEvent]:
-    """Flatten results, merging strikes that share an event_id across articles (the CLI's merge)."""
-    strikes: dict[str, StrikeEvent] = {}
+    """Flatten results, merging strikes reported by several articles (the CLI's merge)."""
+    blocks: dict[str, Block] = {}
     statements: dict[str, StatementEvent] = {}
     for r in results:
         for s in r.strikes:
-            strikes[s.event_id] = merge_strikes(strikes[s.event_id], s) if s.event_id in strikes else s
+            blocks.setdefault(block_key(s), Block()).add(s)
         for stmt in r.statements:
             statements.setdefault(stmt.event_id, stmt)
-    return [*strikes.values(), *statements.values()]
+    return [*(e for b in blocks.values() for e in b.events), *statements.values()]

@@ -120,8 +120,8 @@ class Gazetteer:
             lon=best.lon,
             admin1=best.admin1,
             country_code=best.country_code,
-            kind=best.kind,  # type: ignore[arg-type]
-            geo_precision=best.geo_precision,  # type: ignore[arg-type]
+            kind=best.kind,
+            geo_precision=best.geo_precision,
         )
 
     def known(self, text: str) -> bool:

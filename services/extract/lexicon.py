@@ -31,7 +31,19 @@ STRIKE_VERBS: dict[str, StrikeType] = {
 }
 
 # Verbs that only carry an attack named by their object: "carried out air strikes", "launched an offensive".
-LIGHT_VERBS = {"carry", "launch", "conduct", "stage", "mount", "wage", "begin", "start", "continue", "exchange", "make"}
+LIGHT_VERBS = {
+    "carry",
+    "launch",
+    "conduct",
+    "stage",
+    "mount",
+    "wage",
+    "begin",
+    "start",
+    "continue",
+    "exchange",
+    "make",
+}
 # Verbs that attack with the weapon they take as object: "dropped barrel bombs on X", "used drones".
 DELIVERY_VERBS = {"drop", "fire", "launch", "use", "send", "lob", "rain", "unleash", "deploy"}
 
@@ -289,8 +301,26 @@ ACTORS: dict[str, ActorEntry] = {
 }
 
 # Nouns that name a force; with a state modifier they make a state military, alone they stay unknown.
-FORCE_NOUNS = {"force", "forces", "troops", "troop", "army", "military", "soldiers", "navy", "jets", "warplanes",
-               "aircraft", "drones", "artillery", "tanks", "warships", "submarines", "helicopters", "fighters"}
+FORCE_NOUNS = {
+    "force",
+    "forces",
+    "troops",
+    "troop",
+    "army",
+    "military",
+    "soldiers",
+    "navy",
+    "jets",
+    "warplanes",
+    "aircraft",
+    "drones",
+    "artillery",
+    "tanks",
+    "warships",
+    "submarines",
+    "helicopters",
+    "fighters",
+}
 
 # Words that, inside a force phrase, make the actor a state's military.
 MILITARY_HEADS = {

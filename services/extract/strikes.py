@@ -31,10 +31,45 @@ _FACILITY_NOUNS = {"airport", "port", "base", "mountains", "mountain", "forest",
                    "region", "governorate", "oblast", "district"}  # fmt: skip
 
 
+_ORG_WORDS = re.compile(
+    r"\b(?:observatory|rights|council|committee|ministry|agency|army|front|group|brigade|party|movement|"
+    r"organisation|organization|force|forces|guards|command|news|media|union|alezzah)\b",
+    re.IGNORECASE,
+)
+
+
+def _organisation(text: str) -> bool:
+    return bool(_ORG_WORDS.search(text))
+
+
+def _non_state_alias_tokens(doc: Any) -> set[int]:
+    """Token ids inside an alias of a non-state actor, or an 'X-backed/-led' modifier."""
+    ids: set[int] = set()
+    for alias, pattern in _alias_patterns():
+        if lx.ACTORS[alias].kind == "state_military" and len(alias) > 3:
+            continue
+        for m in pattern.finditer(doc.text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is not None and (lx.ACTORS[alias].kind != "state_military" or _hyphen_modifier(span)):
+                ids.update(t.i for t in span)
+    return ids
+
+
+def _hyphen_modifier(span: Any) -> bool:
+    doc = span.doc
+    return (
+        span.end + 1 < len(doc)
+        and doc[span.end].text == "-"
+        and doc[span.end + 1].lower_ in {"backed", "led", "run"}
+    )
+
+
 def _non_state_actor(text: str) -> bool:
     key = text.lower().removeprefix("the ").removesuffix("'s")
     entry = lx.ACTORS.get(key)
     return entry is not None and entry.kind != "state_military"
+
+
 _PRONOUNS = {"it", "they", "its", "their", "we", "our", "he", "she"}
 
 
@@ -58,7 +93,9 @@ def weapon_phrase(tok: Token) -> str | None:
         return None
     doc = tok.doc
     start = tok.left_edge.i
-    while start < tok.i and (doc[start].dep_ in {"det", "nummod", "quantmod", "poss", "case"} or doc[start].like_num):
+    while start < tok.i and (
+        doc[start].dep_ in {"det", "nummod", "quantmod", "poss", "case"} or doc[start].like_num
+    ):
         start += 1
     if any(doc[j].dep_ in {"prep", "punct"} and doc[j].text != "-" for j in range(start, tok.i)):
         start = tok.i
@@ -80,7 +117,9 @@ def is_trigger(tok: Token) -> bool:
         # "dropped barrel bombs", "fired rockets": a delivery verb with a weapon object.
         return lemma in lx.DELIVERY_VERBS and any(c.dep_ == "dobj" and weapon_phrase(c) for c in tok.children)
     if tok.pos_ in {"NOUN", "PROPN"}:
-        if lemma == "fire" and not any(c.lemma_.lower() in {"artillery", "mortar", "tank", "exchange"} for c in [*tok.children, tok.head]):
+        if lemma == "fire" and not any(
+            c.lemma_.lower() in {"artillery", "mortar", "tank", "exchange"} for c in [*tok.children, tok.head]
+        ):
             return False  # "fire" alone is usually a blaze, not a clash
         return lemma in lx.STRIKE_NOUNS or compound_phrase(tok) in lx.STRIKE_NOUNS
     return False
@@ -102,7 +141,9 @@ def negated(tok: Token) -> bool:
             return True
         # "no ships were attacked": the negation sits on the verb's subject.
         for arg in node.children:
-            if arg.dep_ in {"nsubj", "nsubjpass", "dobj"} and any(d.dep_ == "det" and d.lower_ in {"no", "none"} for d in arg.children):
+            if arg.dep_ in {"nsubj", "nsubjpass", "dobj"} and any(
+                d.dep_ == "det" and d.lower_ in {"no", "none"} for d in arg.children
+            ):
                 return True
     return False
 
@@ -114,7 +155,9 @@ def hedged(tok: Token) -> bool:
             return True
         if node is not tok and node.lemma_.lower() in lx.HEDGE_GOVERNORS:
             return True
-        if node.lower_ in {"if", "unless"} or any(c.dep_ == "mark" and c.lower_ in {"if", "unless"} for c in node.children):
+        if node.lower_ in {"if", "unless"} or any(
+            c.dep_ == "mark" and c.lower_ in {"if", "unless"} for c in node.children
+        ):
             return True
     return False
 
@@ -125,7 +168,10 @@ def dismissed(tok: Token) -> bool:
         kind = lx.SPEECH_VERBS.get(node.lemma_.lower())
         if kind in _DISMISSIVE_TYPES:
             return True
-        if node.lemma_.lower() in {"criticism", "condemnation", "report", "allegation", "denial"} and node.pos_ == "NOUN":
+        if (
+            node.lemma_.lower() in {"criticism", "condemnation", "report", "allegation", "denial"}
+            and node.pos_ == "NOUN"
+        ):
             return True
     return False
 
@@ -145,7 +191,12 @@ def own_actor_tokens(trigger: Token) -> list[Token]:
 
 def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
     out: list[Token] = []
-    for c in clause.children:
+    # The small parser sometimes hangs the subject on the auxiliary ("troops are | shelling").
+    children = [
+        *clause.children,
+        *(g for c in clause.children if c.dep_ in {"aux", "auxpass"} for g in c.children),
+    ]
+    for c in children:
         if c.dep_ in {"nsubj", "csubj"}:
             if c is trigger or trigger in c.subtree:
                 return []  # the trigger is the subject ("a drone attack hit"): its modifiers are the actor
@@ -164,7 +215,11 @@ def find_mentions(doc: Any) -> list[Mention]:
             nouns_by_clause.setdefault(clause_verb(t).i, []).append(t)
     mentions: dict[tuple[int, str], Mention] = {}
     for t in triggers:
-        if t.pos_ == "VERB" and t.lemma_.lower() in lx.LIGHT_VERBS | lx.DELIVERY_VERBS and t.i in nouns_by_clause:
+        if (
+            t.pos_ == "VERB"
+            and t.lemma_.lower() in lx.LIGHT_VERBS | lx.DELIVERY_VERBS
+            and t.i in nouns_by_clause
+        ):
             continue
         clause = t if t.pos_ == "VERB" else clause_verb(t)
         own = own_actor_tokens(t)
@@ -182,9 +237,14 @@ def find_mentions(doc: Any) -> list[Mention]:
         actor = own if own_refs else clause_actor_tokens(clause, t)
         mentions[key] = Mention(t, clause, actor, bool(own_refs))
     # "Belgorod was hit by a Ukrainian rocket attack": the bare verb and its actor-bearing noun are one attack.
-    for (clause_i, own), m in list(mentions.items()):
+    for (clause_i, own_name), m in list(mentions.items()):
         bare = mentions.get((clause_i, ""))
-        if own and bare is not None and not actor_refs(bare.actor_tokens) and m.trigger in bare.trigger.subtree:
+        if (
+            own_name
+            and bare is not None
+            and not actor_refs(bare.actor_tokens)
+            and m.trigger in bare.trigger.subtree
+        ):
             m.extra_triggers.append(bare.trigger)
             del mentions[(clause_i, "")]
     return [m for m in mentions.values() if not _untargeted_launch(m)]
@@ -194,9 +254,12 @@ def _untargeted_launch(m: Mention) -> bool:
     """'fired a ballistic missile into the sea': a launch with no target is a test, not a strike."""
     if m.trigger.pos_ != "VERB" or m.trigger.lemma_.lower() not in {"fire", "launch", "test"}:
         return False
+
     def locative(prep: Token) -> bool:
         objects = [c for c in prep.children if c.dep_ == "pobj"]
-        return prep.lower_ in {"in", "near", "on", "at", "over"} and any(o.ent_type_ not in {"DATE", "TIME"} for o in objects)
+        return prep.lower_ in {"in", "near", "on", "at", "over"} and any(
+            o.ent_type_ not in {"DATE", "TIME"} for o in objects
+        )
 
     return not target_tokens(m) and not any(c.dep_ == "prep" and locative(c) for c in m.clause.children)
 
@@ -271,7 +334,7 @@ def platform_of(m: Mention, doc: Any) -> LaunchPlatform | None:
             continue  # a "suicide bomber" is not an aircraft
         kind = lx.PLATFORMS.get(phrase) or lx.PLATFORMS.get(tok.lemma_.lower())
         if kind:
-            return LaunchPlatform(kind=kind, count=number_child(tok))  # type: ignore[arg-type]
+            return LaunchPlatform(kind=kind, count=number_child(tok))
     return None
 
 
@@ -296,9 +359,13 @@ def head_actor(tokens: list[Token]) -> ActorRef | None:
 
 
 def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
-    scope = set()
+    scope: set[Token] = set()
     for head in {m.trigger, m.clause, *m.extra_triggers}:
-        scope.update(head.subtree if head is not m.clause else [t for c in head.children if c.dep_ not in {"ccomp", "advcl"} for t in c.subtree])
+        scope.update(
+            head.subtree
+            if head is not m.clause
+            else [t for c in head.children if c.dep_ not in {"ccomp", "advcl"} for t in c.subtree]
+        )
         scope.add(head)
     best: tuple[lx.Weapon, Token] | None = None
     for tok in sorted(scope, key=lambda t: t.i):
@@ -366,7 +433,9 @@ def actor_refs(tokens: list[Token]) -> list[ActorRef]:
                     continue
                 taken.append((m.start(), m.end()))
                 entry = lx.ACTORS[alias]
-                found.append((start + m.start(), ActorRef(name=entry.name, kind=entry.kind, country=entry.country)))  # type: ignore[arg-type]
+                found.append(
+                    (start + m.start(), ActorRef(name=entry.name, kind=entry.kind, country=entry.country))
+                )
     out: list[ActorRef] = []
     for _, ref in sorted(found, key=lambda x: x[0]):
         if all(ref.name != o.name for o in out):
@@ -376,7 +445,11 @@ def actor_refs(tokens: list[Token]) -> list[ActorRef]:
 
 def is_pronoun_actor(tokens: list[Token]) -> bool:
     heads = [t for t in tokens if t.dep_ in {"nsubj", "agent", "pobj", "poss"} or t.head not in tokens]
-    return bool(heads) and all(t.lower_ in _PRONOUNS for t in heads if t.pos_ == "PRON") and any(t.pos_ == "PRON" for t in heads)
+    return (
+        bool(heads)
+        and all(t.lower_ in _PRONOUNS for t in heads if t.pos_ == "PRON")
+        and any(t.pos_ == "PRON" for t in heads)
+    )
 
 
 def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], list[Any]]:
@@ -397,7 +470,10 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
     for tok in doc:
         if tok.i in taken or tok.pos_ != "PROPN" or tok.ent_type_ in {"DATE", "TIME", "ORDINAL"}:
             continue
-        place_modifier = tok.dep_ in {"compound", "amod"} and tok.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+        place_modifier = (
+            tok.dep_ in {"compound", "amod"}
+            and tok.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+        )
         if tok.ent_type_ == "NORP" and not place_modifier:
             continue
         if tok.dep_ in {"compound", "amod"}:
@@ -416,7 +492,12 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
         if not locative:
             continue
         left = tok.left_edge.i if tok.dep_ != "compound" else tok.i
-        while tok.dep_ == "compound" and left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].pos_ == "PROPN":
+        while (
+            tok.dep_ == "compound"
+            and left > 0
+            and doc[left - 1].dep_ == "compound"
+            and doc[left - 1].pos_ == "PROPN"
+        ):
             left -= 1
         while left < tok.i and doc[left].pos_ != "PROPN" and doc[left].lower_ not in {"al", "el"}:
             left += 1
@@ -424,10 +505,13 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
         if _non_state_actor(span.text) or tok.lower_ in _WEEKDAYS:
             continue
         chunks.append(span)
+    actor_ids = _non_state_alias_tokens(doc)
     launch, hit = [], []
     for span in chunks:
-        if span.root.i not in scope or _non_state_actor(span.text):
+        if span.root.i not in scope or _non_state_actor(span.text) or _organisation(span.text):
             continue
+        if any(t.i in actor_ids for t in span):
+            continue  # "State" of "Islamic State", "US" of "US-backed"
         root = span.root
         # A state named as a modifier of a force ("US troops", "Russia's air force") is an actor, not a place.
         place_modifier = root.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
@@ -436,9 +520,12 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
             and root.head.lemma_.lower() not in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
         ):
             continue
-        prep = span.root.head
-        from_phrase = prep.lower_ == "from" or prep.head.lower_ == "from"
-        in_actor = span.root.i in {t.i for t in m.actor_tokens}
+        # "from four warships in the Caspian Sea", "warships in the Caspian Sea fired": where it was launched.
+        up = [a.lower_ for a in list(root.ancestors)[:4]]
+        from_phrase = "from" in up
+        in_actor = root.i in {t.i for t in m.actor_tokens} and root.dep_ == "pobj"
+        if root.i in {t.i for t in m.actor_tokens} and not in_actor:
+            continue  # the attacker itself ("Russia fired ...") is not a place it hit
         if from_phrase or in_actor:
             launch.append(span)
         else:
@@ -450,11 +537,28 @@ def admin_suffix(span: Any) -> str:
     """' province' when the span is followed by province/governorate/countryside (also 'Hama and Idlib provinces')."""
     doc = span.doc
     nxt = doc[span.end] if span.end < len(doc) else None
-    if nxt is not None and nxt.lemma_.lower() in {"province", "governorate", "countryside", "region", "oblast", "district"}:
+    if nxt is not None and nxt.lemma_.lower() in {
+        "province",
+        "governorate",
+        "countryside",
+        "region",
+        "oblast",
+        "district",
+    }:
         return " " + nxt.lemma_.lower()
     head = span.root.head
-    if span.root.dep_ in {"compound", "nmod"} and head.lemma_.lower() in {"province", "governorate", "countryside", "region", "oblast"}:
+    if span.root.dep_ in {"compound", "nmod"} and head.lemma_.lower() in {
+        "province",
+        "governorate",
+        "countryside",
+        "region",
+        "oblast",
+    }:
         return " " + head.lemma_.lower()
-    if span.root.dep_ == "conj" and head.dep_ == "compound" and head.head.lemma_.lower() in {"province", "governorate", "region"}:
+    if (
+        span.root.dep_ == "conj"
+        and head.dep_ == "compound"
+        and head.head.lemma_.lower() in {"province", "governorate", "region"}
+    ):
         return " " + head.head.lemma_.lower()
     return ""

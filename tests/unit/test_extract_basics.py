@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.extract.dates import resolve_date
-from services.extract.extractor import events_of, merge_strikes
+from services.extract.extractor import events_of
 from services.extract.gazetteer import default_gazetteer, normalise_name
+from services.extract.merge import merge_strikes
 from services.extract.nlp import default_extractor
 from services.extract.text import is_candidate, split_sentences
 from shared.schemas import Article, StrikeEvent

@@ -1,0 +1,151 @@
+"""Merging strike reports into events, across sentences and across sources.
+
+Two reports describe one strike when they share a *block* (actor and strike class) and are
+compatible: dates within a day, the same theater, launch platform, launch area and weapon class
+where both name them, and quantities that do not contradict each other. The first report of an event
+fixes its ``event_id``; later reports fold into it and raise its ``version``.
+
+The Faust merge agent partitions by :func:`block_key`, so every candidate of a block meets the same
+state; ``warwire extract`` uses the same :class:`Block` in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.schemas import Quantities, StrikeEvent, StrikeType
+
+_WEAPON_CLASS = {
+    "cruise missile": "missile", "ballistic missile": "missile", "surface-to-surface missile": "missile",
+    "anti-ship missile": "missile", "missile": "missile", "rocket": "missile",
+    "artillery": "artillery", "mortar": "artillery", "tank": "artillery",
+    "bomb": "bomb", "guided bomb": "bomb", "barrel bomb": "bomb", "cluster munition": "bomb",
+    "drone": "drone", "loitering munition": "drone",
+}  # fmt: skip
+
+
+def strike_class(strike_type: StrikeType) -> str:
+    return {StrikeType.DRONE_STRIKE: "air_strike"}.get(strike_type, strike_type.value)
+
+
+def block_key(event: StrikeEvent) -> str:
+    actor = event.actor.name if event.actor else "unknown"
+    return f"{actor}|{strike_class(event.strike_type)}"
+
+
+def _theater(event: StrikeEvent) -> str | None:
+    return next((p.country_code for p in event.locations if p.country_code), None) or next(
+        (t.country for t in event.targets if t.country), None
+    )
+
+
+def _agree(a: object, b: object) -> bool:
+    return a is None or b is None or a == b
+
+
+def _quantity_agrees(a: int | None, b: int | None) -> bool:
+    if a is None or b is None:
+        return True
+    return abs(a - b) <= max(2, 0.25 * max(a, b))
+
+
+def compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
+    if block_key(a) != block_key(b):
+        return False
+    if a.occurred_on is None or b.occurred_on is None or abs((a.occurred_on - b.occurred_on).days) > 1:
+        return False
+    ta, tb = _theater(a), _theater(b)
+    if a.actor is None and (ta is None or ta != tb):
+        return False  # unknown attackers merge only on a shared, known theater
+    if not _agree(ta, tb):
+        return False
+    pa = a.launch_platform.kind if a.launch_platform else None
+    pb = b.launch_platform.kind if b.launch_platform else None
+    if not _agree(pa, pb):
+        return False
+    # Launch areas are compared only when both were resolved ("the inland sea" tells nothing).
+    la = a.launch_location.name if a.launch_location and a.launch_location.geo_precision else None
+    lb = b.launch_location.name if b.launch_location and b.launch_location.geo_precision else None
+    if not _agree(la, lb):
+        return False
+    wa = _WEAPON_CLASS.get(a.weapon or "", a.weapon)
+    wb = _WEAPON_CLASS.get(b.weapon or "", b.weapon)
+    if not _agree(wa, wb):
+        return False
+    qa, qb = a.quantities, b.quantities
+    return _quantity_agrees(qa.munitions, qb.munitions) and _quantity_agrees(qa.platforms, qb.platforms)
+
+
+def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> StrikeEvent:
+    """Fold ``new`` into ``old`` (old keeps its id). Sources and evidence are unioned; the version
+    grows when a new article adds a source. Missing fields are filled; the more specific weapon wins."""
+    sources = {s.article_id: s for s in old.sources}
+    added = [s for s in new.sources if s.article_id not in sources]
+    for s in added:
+        sources[s.article_id] = s
+    evidence = {(e.article_id, e.char_start): e for e in old.evidence}
+    for e in new.evidence:
+        evidence.setdefault((e.article_id, e.char_start), e)
+    locations = list(old.locations) + [
+        p for p in new.locations if all(p.name != q.name for q in old.locations)
+    ]
+    targets = list(old.targets) + [t for t in new.targets if all(t.name != u.name for u in old.targets)]
+    q_old, q_new = old.quantities, new.quantities
+    weapon = old.weapon
+    if new.weapon and (weapon is None or len(new.weapon) > len(weapon)):
+        weapon = new.weapon
+    platform = old.launch_platform
+    if new.launch_platform and (platform is None or (platform.count is None and new.launch_platform.count)):
+        platform = new.launch_platform
+    independent = {s.source for s in sources.values() if not s.syndicated}
+    precision_rank = {"day": 0, "week": 1, "month": 2, "year": 3, None: 4}
+    when, precision = old.occurred_on, old.time_precision
+    if precision_rank[new.time_precision] < precision_rank[precision]:
+        when, precision = new.occurred_on, new.time_precision
+    return old.model_copy(
+        update={
+            "version": old.version + (1 if bump and added else 0),
+            "actor": old.actor or new.actor,
+            "weapon": weapon,
+            "launch_platform": platform,
+            "launch_location": old.launch_location or new.launch_location,
+            "locations": locations,
+            "targets": targets,
+            "quantities": Quantities(
+                munitions=q_old.munitions or q_new.munitions,
+                strikes=q_old.strikes or q_new.strikes,
+                platforms=q_old.platforms or q_new.platforms,
+                targets=q_old.targets or q_new.targets,
+            ),
+            "occurred_on": when,
+            "time_precision": precision,
+            "claim": old.claim if old.claim.by else new.claim,
+            "evidence": list(evidence.values()),
+            "sources": list(sources.values()),
+            "confidence": round(
+                min(0.99, max(old.confidence, new.confidence) + 0.05 * (len(independent) - 1)), 2
+            ),
+            "ingested_at": min(filter(None, [old.ingested_at, new.ingested_at]), default=None),
+            "extracted_at": new.extracted_at,
+        }
+    )
+
+
+@dataclass
+class Block:
+    """The events of one block. ``add`` returns the event a candidate became part of and whether it
+    changed (a new event, or a new source for an existing one)."""
+
+    events: list[StrikeEvent] = field(default_factory=list)
+
+    def add(self, candidate: StrikeEvent, *, bump: bool = True) -> tuple[StrikeEvent, bool]:
+        """Returns (event, grew): grew is True for a new event or one that gained a source article."""
+        for i, existing in enumerate(self.events):
+            if existing.event_id == candidate.event_id or compatible(existing, candidate):
+                merged = merge_strikes(existing, candidate, bump=bump)
+                self.events[i] = merged
+                return merged, {s.article_id for s in merged.sources} != {
+                    s.article_id for s in existing.sources
+                }
+        self.events.append(candidate)
+        return candidate, True
