@@ -51,4 +51,7 @@ fi
 
 # 3. Kafka broker jars.
 bash "$ROOT/scripts/kafka.sh" fetch
+
+# 4. The offline gazetteer index (built once from the pinned GeoNames packages; ~20 s the first time).
+"$VENV/bin/warwire" gazetteer >/dev/null
 say "ready"

@@ -115,6 +115,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gazetteer(args: argparse.Namespace) -> int:
+    """Build (once) the offline gazetteer index and print its path."""
+    import time
+
+    from services.extract.gazetteer import default_index_path, ensure_index
+
+    started = time.perf_counter()
+    path = ensure_index(default_index_path())
+    print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     from shared.contracts import drift, write_all
 
@@ -151,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     ev.add_argument("--errors", action="store_true", help="list per-article misses on stderr")
+    sub.add_parser("gazetteer", help="build the offline gazetteer index (done by make setup)")
     con = sub.add_parser("contracts", help="regenerate contracts/ (JSON Schema, AsyncAPI) from the models")
     con.add_argument("--check", action="store_true", help="exit 1 if contracts/ drifted from the models")
     args = parser.parse_args(argv)
@@ -162,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         from services import demo as demo_mod
 
         return demo_mod.main(["--once"] * args.once + ["--timeout", str(args.timeout)])
-    handlers = {"extract": cmd_extract, "ingest": cmd_ingest, "contracts": cmd_contracts, "eval": cmd_eval}
+    handlers = {"extract": cmd_extract, "ingest": cmd_ingest, "contracts": cmd_contracts, "eval": cmd_eval, "gazetteer": cmd_gazetteer}
     return handlers[args.command](args)
 
 

@@ -239,7 +239,10 @@ class Extractor:
         words = {t.lower_ for t in m.actor_tokens}
         if words & {"government", "regime"}:
             return ActorRef(name="government forces", kind="state_military", country=None)
-        if m.actor_tokens and words & lx.FORCE_NOUNS and ctx.dominant_state is not None:
+        forces = bool(words & lx.FORCE_NOUNS or (m.actor_tokens and st.platform_of(m, m.trigger.doc)))
+        if forces and attribution is not None and attribution.actor is not None and attribution.official:
+            return attribution.actor  # "frigates fired ..., the Russian defence ministry said": its own forces
+        if forces and ctx.dominant_state is not None:
             return ctx.dominant_state  # "the four warships fired ...": the article's state actor
         return None
 
@@ -273,7 +276,8 @@ class Extractor:
         words = (speaker.name + " " + (speaker.role or "")).lower()
         monitor = any(re.search(rf"\b{w}\b", words) for w in lx.MONITOR_WORDS)
         refs = st.actor_refs(tokens)
-        return _Attribution(speaker, verb, ids, monitor, refs[0] if refs else None)
+        official = any(t.lemma_.lower() in lx.MILITARY_SPEAKERS for t in tokens)
+        return _Attribution(speaker, verb, ids, monitor, refs[0] if refs else None, official)
 
     def _speaker(self, tokens: list[Any], ctx: _ArticleContext) -> Speaker:
         doc = tokens[0].doc
@@ -413,6 +417,7 @@ class _Attribution:
     token_ids: set[int]
     monitor: bool
     actor: ActorRef | None
+    official: bool = False  # a state's military or defence body, speaking for its own forces
 
 
 def _with_kind(actor: ActorRef, tokens: list[Any]) -> ActorRef:

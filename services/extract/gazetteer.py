@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import hashlib
 import os
 import re
 import sqlite3
@@ -28,8 +29,7 @@ from pathlib import Path
 
 from shared.schemas import Place
 
-INDEX_VERSION = 2
-DEFAULT_PATH = f".cache/gazetteer/gazetteer-v{INDEX_VERSION}.sqlite"
+INDEX_VERSION = 3
 MIN_CITY_POPULATION = 500
 
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|as|ash|ad|ar|at|az)[\s\-']+")
@@ -220,6 +220,13 @@ def ensure_index(path: str | Path) -> Path:
     return path
 
 
+def default_index_path() -> str:
+    """Versioned by the builder and by the hand-kept table, so an edit to either rebuilds the index."""
+    table = resources.files("services.extract").joinpath("data/places.csv").read_bytes()
+    digest = hashlib.sha1(table).hexdigest()[:10]
+    return f".cache/gazetteer/gazetteer-v{INDEX_VERSION}-{digest}.sqlite"
+
+
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    return Gazetteer(ensure_index(os.environ.get("WARWIRE_GAZETTEER_PATH", DEFAULT_PATH)))
+    return Gazetteer(ensure_index(os.environ.get("WARWIRE_GAZETTEER_PATH") or default_index_path()))

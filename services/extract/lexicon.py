@@ -342,6 +342,10 @@ MILITARY_HEADS = {
     "regime",
 }
 
+# Speakers that speak for a state's own forces: their unattributed "the frigates fired" is their state's strike.
+MILITARY_SPEAKERS = {"ministry", "military", "army", "navy", "minister", "commander", "spokesman", "spokeswoman",
+                     "spokesperson", "pentagon", "command", "staff", "force"}  # fmt: skip
+
 # Reporting verbs -> statement type.
 SPEECH_VERBS: dict[str, str] = {
     "say": "claim",

@@ -17,7 +17,7 @@ ARTICLES = [
         "url": "https://example.org/e2e/1",
         "source": "Wire A",
         "published_at": "2026-06-03T09:00:00Z",
-        "body": "Two Northland frigates in the Baltic Sea fired 12 cruise missiles at radar sites in Latvia on Tuesday, "
+        "body": "Two frigates in the Baltic Sea fired 12 cruise missiles at radar sites in Latvia on Tuesday, "
         "the Russian defence ministry said.",
     },
     {

@@ -95,3 +95,31 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
         wait_for(lambda: committed() >= 4, 30, "committed offsets on articles.raw")
     finally:
         admin.close()
+
+
+def test_merge_state_survives_a_restart(extract_stack: Stack, kafka_bootstrap: str) -> None:
+    """The merge table is changelog-backed: a report arriving after a restart still joins its event."""
+    names = TopicNames(extract_stack.topic_prefix)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+
+    def send(article: Article) -> None:
+        enc = encode(ARTICLES_RAW, article, source="/test")
+        producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
+        producer.flush()
+
+    send(_article("r1", "Russian warplanes bombed the town of Saraqib in Syria on Monday.", "One"))
+    (first,) = [decode(StrikeEvent, r.value) for r in consume_all(kafka_bootstrap, names.events_strike, expect=1)]
+    assert first.version == 1
+
+    assert extract_stack.stop_one("extract") == 0
+    extract_stack.start_one("extract")
+    extract_stack.wait_healthy(timeout=120, services=("extract",))
+
+    send(_article("r2", "Russian jets struck Saraqib in Syria on Monday, a monitor said.", "Two"))
+    send(_article("r1", "Russian warplanes bombed the town of Saraqib in Syria on Monday.", "One"))  # redelivery
+    records = consume_all(kafka_bootstrap, names.events_strike, expect=2, timeout=90)
+    events = [decode(StrikeEvent, r.value) for r in records]
+    assert {e.event_id for e in events} == {first.event_id}
+    assert [e.version for e in events] == [1, 2]
+    assert {s.source for s in events[-1].sources} == {"One", "Two"}
+    producer.close()
