@@ -82,17 +82,19 @@ def stable_id(prefix: str, *parts: object) -> str:
 class Extractor:
     """Holds the spaCy pipeline and gazetteer; reuse one per process."""
 
-    def __init__(self, nlp: Any, gazetteer: Gazetteer, *, batch_size: int = 64) -> None:
+    def __init__(self, nlp: Any, gazetteer: Gazetteer, *, batch_size: int = 64, candidate_filter: bool = True) -> None:
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.batch_size = batch_size
+        # Off only to measure what the cheap lexicon pass costs in recall (bench/extract_bench.py).
+        self.candidate_filter = candidate_filter
 
     # -- public -------------------------------------------------------------------------------
     def extract(self, articles: Sequence[Article]) -> list[ExtractionResult]:
         jobs: list[tuple[int, Sentence]] = []
         for i, article in enumerate(articles):
             for sent in split_sentences(article.body):
-                if is_candidate(sent.text):
+                if not self.candidate_filter or is_candidate(sent.text):
                     jobs.append((i, sent))
         docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=self.batch_size)
         per_article: list[list[tuple[Sentence, Any]]] = [[] for _ in articles]
@@ -321,7 +323,7 @@ class Extractor:
         content = _span_text(doc, clause[0]) if clause else sent.text
         occurred_on, precision = resolve_date(sent.text, ctx.published)
         places: list[Place] = []
-        for ent in doc.ents:
+        for ent in st.ents(doc):
             if (
                 ent.label_ in _PLACE_LABELS
                 and ent.root.i not in attribution.token_ids
@@ -377,7 +379,7 @@ class _ArticleContext:
         states: Counter[tuple[str, str]] = Counter()
         people: dict[str, str] = {}
         for _, doc in parsed:
-            for ent in doc.ents:
+            for ent in st.ents(doc):
                 if ent.label_ == "PERSON" and len(ent) >= 2:
                     people.setdefault(ent[-1].text.lower(), ent.text)
                 if (

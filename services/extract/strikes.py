@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from services.extract import lexicon as lx
@@ -43,16 +44,25 @@ def _organisation(text: str) -> bool:
 
 
 def _non_state_alias_tokens(doc: Any) -> set[int]:
-    """Token ids inside an alias of a non-state actor, or an 'X-backed/-led' modifier."""
+    """Token ids inside an alias of a non-state actor, or an 'X-backed/-led' modifier (cached per doc)."""
+    cached = doc.user_data.get("warwire_nonstate_ids")
+    if cached is not None:
+        return cached
     ids: set[int] = set()
-    for alias, pattern in _alias_patterns():
-        if lx.ACTORS[alias].kind == "state_military" and len(alias) > 3:
-            continue
-        for m in pattern.finditer(doc.text):
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is not None and (lx.ACTORS[alias].kind != "state_military" or _hyphen_modifier(span)):
-                ids.update(t.i for t in span)
+    for start, end, alias in alias_matches(doc.text):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None and (lx.ACTORS[alias].kind != "state_military" or _hyphen_modifier(span)):
+            ids.update(t.i for t in span)
+    doc.user_data["warwire_nonstate_ids"] = ids
     return ids
+
+
+def ents(doc: Any) -> list[Any]:
+    """doc.ents rebuilds its tuple on every access; extraction reads it often."""
+    cached = doc.user_data.get("warwire_ents")
+    if cached is None:
+        cached = doc.user_data["warwire_ents"] = list(doc.ents)
+    return cached
 
 
 def _hyphen_modifier(span: Any) -> bool:
@@ -395,26 +405,38 @@ def to_int(text: str) -> int | None:
     return lx.NUMBER_WORDS.get(t)
 
 
-_ALIAS_CACHE: list[tuple[str, re.Pattern[str]]] = []
+_CASED_ALIASES = {"is", "us", "rsf", "pkk", "irgc", "uk"}  # only as capitals: "IS", not "is"
 
 
-def _alias_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    if not _ALIAS_CACHE:
-        for alias in sorted(lx.ACTORS, key=len, reverse=True):
-            flags = 0 if alias in {"is", "us", "rsf", "pkk", "irgc", "uk"} else re.IGNORECASE
-            text = alias.upper() if not flags else alias
-            _ALIAS_CACHE.append((alias, re.compile(r"(?<![\w-])" + re.escape(text) + r"(?![\w-])", flags)))
-    return _ALIAS_CACHE
+@lru_cache(maxsize=1)
+def _alias_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Two alternations (case-insensitive, and capitals-only) over every alias, longest first, so one
+    regex pass finds all actors in a text."""
+    ordered = sorted(lx.ACTORS, key=len, reverse=True)
+    folded = "|".join(re.escape(a) for a in ordered if a not in _CASED_ALIASES)
+    cased = "|".join(re.escape(a.upper()) for a in ordered if a in _CASED_ALIASES)
+    edge_l, edge_r = r"(?<![\w-])(", r")(?![\w-])"
+    return re.compile(edge_l + folded + edge_r, re.IGNORECASE), re.compile(edge_l + cased + edge_r)
+
+
+def alias_matches(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, alias) of every actor alias in ``text``, non-overlapping, longest first."""
+    folded, cased = _alias_regexes()
+    found = [(m.start(), m.end(), m.group(1).lower()) for m in folded.finditer(text)]
+    for m in cased.finditer(text):
+        if not any(m.start() < e and s < m.end() for s, e, _ in found):
+            found.append((m.start(), m.end(), m.group(1).lower()))
+    return sorted(found)
 
 
 def actor_refs(tokens: list[Token]) -> list[ActorRef]:
-    """Actors named in a token span (longest alias first, in text order)."""
+    """Actors named in a token span, in text order, each once."""
     if not tokens:
         return []
     toks = sorted(set(tokens), key=lambda t: t.i)
     doc = toks[0].doc
+    # Contiguous runs keep their original spacing, so 'Saudi-led coalition' stays one string.
     spans: list[tuple[int, int]] = []
-    # contiguous runs keep their original spacing, so 'Saudi-led coalition' stays one string
     run = [toks[0]]
     for t in toks[1:]:
         if t.i == run[-1].i + 1:
@@ -423,23 +445,12 @@ def actor_refs(tokens: list[Token]) -> list[ActorRef]:
             spans.append((run[0].idx, run[-1].idx + len(run[-1].text)))
             run = [t]
     spans.append((run[0].idx, run[-1].idx + len(run[-1].text)))
-    found: list[tuple[int, ActorRef]] = []
-    for start, end in spans:
-        text = doc.text[start:end]
-        taken: list[tuple[int, int]] = []
-        for alias, pattern in _alias_patterns():
-            for m in pattern.finditer(text):
-                if any(m.start() < e and s < m.end() for s, e in taken):
-                    continue
-                taken.append((m.start(), m.end()))
-                entry = lx.ACTORS[alias]
-                found.append(
-                    (start + m.start(), ActorRef(name=entry.name, kind=entry.kind, country=entry.country))
-                )
     out: list[ActorRef] = []
-    for _, ref in sorted(found, key=lambda x: x[0]):
-        if all(ref.name != o.name for o in out):
-            out.append(ref)
+    for start, end in spans:
+        for _, _, alias in alias_matches(doc.text[start:end]):
+            entry = lx.ACTORS[alias]
+            if all(entry.name != o.name for o in out):
+                out.append(ActorRef(name=entry.name, kind=entry.kind, country=entry.country))
     return out
 
 
@@ -464,7 +475,7 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
     for head in heads:
         scope.update(t.i for t in head.subtree)
     scope -= exclude
-    chunks: list[Any] = [e for e in doc.ents if e.label_ in {"GPE", "LOC", "FAC"}]
+    chunks: list[Any] = [e for e in ents(doc) if e.label_ in {"GPE", "LOC", "FAC"}]
     taken = {t.i for e in chunks for t in e}
     triggers = {m.trigger.i, m.clause.i, *(t.i for t in m.extra_triggers)}
     for tok in doc:

@@ -48,15 +48,28 @@ def _stems(words: list[str]) -> str:
     return "|".join(sorted({re.escape(w.split()[0][:5]) for w in words}, key=len, reverse=True))
 
 
-# Prefixes of every trigger, weapon and speech word: a sentence without one cannot yield an event,
-# so the parser never sees it.
-_CANDIDATE = re.compile(
-    r"\b(?:"
-    + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS, *SPEECH_VERBS])
-    + r"|fired|hit|shot|struck|fought|dropped|exchang|according)",
+# Prefixes of every attack trigger and weapon: a sentence with one may report a strike.
+_STRIKE_CUE = re.compile(
+    r"\b(?:" + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS]) + r"|fired|hit|shot|struck|fought|dropped|exchang)",
+    re.IGNORECASE,
+)
+_SPEECH_CUE = re.compile(r"\b(?:" + _stems(list(SPEECH_VERBS)) + r"|said|says|told|according)", re.IGNORECASE)
+# A reported statement matters to warwire when it touches conflict: an actor, a force, war or peace.
+_CONFLICT_CUE = re.compile(
+    r"\b(?:war|wars|ceasefire|truce|peace|troops?|forces?|military|army|armies|militar\w*|civilians?|killed|"
+    r"wounded|casualt\w*|offensive|weapons?|security|defen[cs]e|rebels?|militants?|insurgents?|fighters?|"
+    r"terror\w*|sanctions?|nato|un|aid|border|refugees?|hostages?|occupation|invasion|annex\w*)\b",
     re.IGNORECASE,
 )
 
 
 def is_candidate(sentence: str) -> bool:
-    return bool(_CANDIDATE.search(sentence))
+    """Cheap lexicon pass: only these sentences are parsed. A strike cue, or a speech cue in a sentence
+    that names an actor or touches conflict; everything else cannot yield an event."""
+    if _STRIKE_CUE.search(sentence):
+        return True
+    if not _SPEECH_CUE.search(sentence):
+        return False
+    from services.extract.strikes import alias_matches  # local: keeps this module free of spaCy imports
+
+    return bool(_CONFLICT_CUE.search(sentence) or alias_matches(sentence))
