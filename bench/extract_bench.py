@@ -41,7 +41,14 @@ def corpus(n: int, seed: int = 7) -> list[dict[str, Any]]:
         rng.shuffle(parts)
         body = "\n".join(p["body"] for p in parts)
         published = datetime(2026, 5, 1, tzinfo=UTC) + timedelta(days=rng.randrange(120))
-        out.append({"id": f"bench{i:04d}", "title": f"Bench article {i}", "body": body, "published_at": published.isoformat()})
+        out.append(
+            {
+                "id": f"bench{i:04d}",
+                "title": f"Bench article {i}",
+                "body": body,
+                "published_at": published.isoformat(),
+            }
+        )
     return out
 
 
@@ -50,7 +57,14 @@ def _articles(docs: list[dict[str, Any]]) -> list[Any]:
 
     now = datetime.now(UTC)
     return [
-        Article(article_id=d["id"], title=d["title"], body=d["body"], source="bench", published_at=d["published_at"], ingested_at=now)
+        Article(
+            article_id=d["id"],
+            title=d["title"],
+            body=d["body"],
+            source="bench",
+            published_at=d["published_at"],
+            ingested_at=now,
+        )
         for d in docs
     ]
 
@@ -107,7 +121,9 @@ def in_worker(fn: Any, *args: Any) -> Any:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=150)
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "extract.json"))
     args = parser.parse_args()
@@ -117,7 +133,11 @@ def main() -> None:
     naive = in_worker(run_naive, docs)
     recall = in_worker(recall_check)
     result = {
-        "machine": {"cpu_count": multiprocessing.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpu_count": multiprocessing.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "corpus": {"articles": len(docs), "words": words},
         "full_extractor": {
             "articles_per_s": round(len(docs) / full["seconds"], 2),

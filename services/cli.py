@@ -69,31 +69,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     counts = {"published": 0, "duplicate": 0, "rejected": 0}
     files = expand(args.paths)
-    for n, path in enumerate(files, 1):
+    progress = _Progress(len(files), enabled=len(files) >= 20 and sys.stderr.isatty())
+    for path in files:
         for item in read_file(path, published_at=args.published_at, source=args.source, url=args.url):
             try:
                 if isinstance(item, IngestError):
                     raise item
                 article, new = ingestor.ingest(item, channel="file")
                 counts["published" if new else "duplicate"] += 1
-                print(
-                    json.dumps(
-                        {
-                            "path": str(path),
-                            "article_id": article.article_id,
-                            "status": "published" if new else "duplicate",
-                        }
-                    )
-                )
+                status = "published" if new else "duplicate"
+                print(json.dumps({"path": str(path), "article_id": article.article_id, "status": status}))
             except IngestError as exc:
                 counts["rejected"] += 1
-                print(
-                    json.dumps(
-                        {"path": str(path), "status": "rejected", "reason": exc.reason, "detail": exc.detail}
-                    )
-                )
-        if len(files) > 20 and sys.stderr.isatty():
-            print(f"\r{n}/{len(files)} files", end="", file=sys.stderr)
+                # Never a silent drop: the reason and the original bytes go to the dead-letter topic.
+                publisher.dead_letter(exc.reason, f"{path}: {exc.detail}", _raw(path))
+                rejected = {
+                    "path": str(path),
+                    "status": "rejected",
+                    "reason": exc.reason,
+                    "detail": exc.detail,
+                }
+                print(json.dumps(rejected))
+        progress.step()
+    progress.done()
     publisher.close()
     print(json.dumps(counts), file=sys.stderr)
     return 0 if counts["rejected"] == 0 else 2
@@ -140,6 +138,34 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Progress:
+    """A one-line progress bar on stderr for large inputs."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total, self.n, self.enabled = total, 0, enabled
+
+    def step(self) -> None:
+        self.n += 1
+        if self.enabled:
+            filled = int(30 * self.n / max(1, self.total))
+            print(
+                f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.n}/{self.total} files",
+                end="",
+                file=sys.stderr,
+            )
+
+    def done(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+def _raw(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()[:1_000_000]
+    except OSError:
+        return None
+
+
 class _NoPublish:
     def publish(self, article: object) -> None:  # the extract CLI never publishes
         raise RuntimeError("not publishing")
@@ -175,7 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         from services import demo as demo_mod
 
         return demo_mod.main(["--once"] * args.once + ["--timeout", str(args.timeout)])
-    handlers = {"extract": cmd_extract, "ingest": cmd_ingest, "contracts": cmd_contracts, "eval": cmd_eval, "gazetteer": cmd_gazetteer}
+    handlers = {
+        "extract": cmd_extract,
+        "ingest": cmd_ingest,
+        "contracts": cmd_contracts,
+        "eval": cmd_eval,
+        "gazetteer": cmd_gazetteer,
+    }
     return handlers[args.command](args)
 
 

@@ -62,3 +62,9 @@ CONSUMER_LAG = Gauge(
 STORE_WRITES = Counter(
     "warwire_store_writes_total", "Store upserts by the API, by table and outcome.", ["table", "outcome"]
 )
+# Feed polling (ingest), per configured feed (a bounded set of names).
+FEED_POLLS = Counter("warwire_feed_polls_total", "Feed polls, by feed and outcome.", ["feed", "outcome"])
+FEED_UP = Gauge("warwire_feed_up", "1 when the feed's last poll succeeded, else 0.", ["feed"])
+FEED_LAST_SUCCESS = Gauge(
+    "warwire_feed_last_success_timestamp_seconds", "Unix time of the feed's last successful poll.", ["feed"]
+)

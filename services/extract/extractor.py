@@ -82,7 +82,9 @@ def stable_id(prefix: str, *parts: object) -> str:
 class Extractor:
     """Holds the spaCy pipeline and gazetteer; reuse one per process."""
 
-    def __init__(self, nlp: Any, gazetteer: Gazetteer, *, batch_size: int = 64, candidate_filter: bool = True) -> None:
+    def __init__(
+        self, nlp: Any, gazetteer: Gazetteer, *, batch_size: int = 64, candidate_filter: bool = True
+    ) -> None:
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.batch_size = batch_size
@@ -243,7 +245,9 @@ class Extractor:
             return ActorRef(name="government forces", kind="state_military", country=None)
         forces = bool(words & lx.FORCE_NOUNS or (m.actor_tokens and st.platform_of(m, m.trigger.doc)))
         if forces and attribution is not None and attribution.actor is not None and attribution.official:
-            return attribution.actor  # "frigates fired ..., the Russian defence ministry said": its own forces
+            return (
+                attribution.actor
+            )  # "frigates fired ..., the Russian defence ministry said": its own forces
         if forces and ctx.dominant_state is not None:
             return ctx.dominant_state  # "the four warships fired ...": the article's state actor
         return None

@@ -50,7 +50,9 @@ def _stems(words: list[str]) -> str:
 
 # Prefixes of every attack trigger and weapon: a sentence with one may report a strike.
 _STRIKE_CUE = re.compile(
-    r"\b(?:" + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS]) + r"|fired|hit|shot|struck|fought|dropped|exchang)",
+    r"\b(?:"
+    + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS])
+    + r"|fired|hit|shot|struck|fought|dropped|exchang)",
     re.IGNORECASE,
 )
 _SPEECH_CUE = re.compile(r"\b(?:" + _stems(list(SPEECH_VERBS)) + r"|said|says|told|according)", re.IGNORECASE)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, HTTPException, Request
@@ -10,12 +12,27 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from services.ingest.feeds import FeedPoller
 from services.ingest.ingestor import ArticleIn, IngestError, Ingestor
 from shared.http import instrument
 
 
-def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes: int) -> FastAPI:
-    app = FastAPI(title="warwire ingest", version="1", docs_url="/docs")
+def create_app(
+    ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes: int, poller: FeedPoller | None = None
+) -> FastAPI:
+    """``poller`` (optional) polls the configured feeds while the app runs."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if poller is not None:
+            await poller.start()
+        try:
+            yield
+        finally:
+            if poller is not None:
+                await poller.stop()
+
+    app = FastAPI(title="warwire ingest", version="1", docs_url="/docs", lifespan=lifespan)
     instrument(app, "ingest")
 
     def check_key(key: str | None) -> None:
@@ -76,6 +93,11 @@ def create_app(ingestor: Ingestor, *, api_keys: set[str], health: Any, max_bytes
             {"article_id": article.article_id, "status": "accepted" if is_new else "duplicate"},
             status_code=status,
         )
+
+    @app.get("/v1/feeds")
+    def feeds() -> dict[str, Any]:
+        """Per-feed status: consecutive failures, last poll result, ETag."""
+        return poller.status() if poller is not None else {}
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Protocol
 
 from dateutil import parser as dateparser
 from pydantic import BaseModel, Field
 
+from services.ingest.neardup import simhash
 from services.ingest.normalize import article_id_for, canonical_url, clean_text, strip_boilerplate
+from services.ingest.pages import extract_page
 from services.ingest.seen import SeenStore
 from shared.metrics import ARTICLES_INGESTED
 from shared.schemas import Article
@@ -55,12 +56,21 @@ class Ingestor:
             raise IngestError("too_large", f"article exceeds {self.max_bytes} bytes", status=413)
         if "\x00" in raw:
             raise IngestError("binary", "the body contains NUL bytes: binary data is not an article")
-        text = _html_to_text(item.html) if item.body is None and item.html is not None else raw
+        title, published_text = item.title, item.published_at
+        if item.body is None and item.html is not None:
+            page = extract_page(item.html, item.url)
+            if page is None:
+                raise IngestError("no_article_text", "the HTML page has no article text")
+            text = page.text
+            title = title or page.title or ""
+            published_text = published_text or page.date
+        else:
+            text = raw
         body, removed = strip_boilerplate(clean_text(text))
         if not body:
             raise IngestError("no_text", "no article text left after normalisation")
-        title = clean_text(item.title)
-        published = _parse_date(item.published_at)
+        title = clean_text(title)
+        published = _parse_date(published_text)
         url = canonical_url(item.url) if item.url else None
         return Article(
             article_id=article_id_for(url, title, body),
@@ -69,7 +79,7 @@ class Ingestor:
             url=url,
             source=item.source,
             published_at=published,
-            language=(item.language or "en").lower()[:2],
+            language=(item.language or detect_language(title + "\n" + body)).lower()[:2],
             ingested_at=datetime.now(UTC),
             removed_lines=removed,
         )
@@ -84,10 +94,15 @@ class Ingestor:
         if self.seen.contains(article.article_id):
             ARTICLES_INGESTED.labels(channel, "duplicate").inc()
             return article, False
+        # Syndicated copies are kept as sources but marked, so they never count as independent corroboration.
+        fingerprint = simhash(article.title + "\n" + article.body)
+        original = self.seen.near_duplicate(fingerprint)
+        if original is not None:
+            article = article.model_copy(update={"duplicate_of": original})
         self.publisher.publish(article)
         # Recorded only after the broker acked: a crash in between re-publishes (same key), never drops.
-        self.seen.add(article.article_id)
-        ARTICLES_INGESTED.labels(channel, "published").inc()
+        self.seen.add(article.article_id, fingerprint)
+        ARTICLES_INGESTED.labels(channel, "syndicated" if original else "published").inc()
         return article, True
 
 
@@ -103,10 +118,14 @@ def _parse_date(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _html_to_text(html: str) -> str:
-    import trafilatura
+def detect_language(text: str) -> str:
+    """ISO 639-1 code; English when the text is too short to tell."""
+    if len(text) < 40:
+        return "en"
+    from langdetect import DetectorFactory, LangDetectException, detect
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
-    if not text or not re.search(r"\w{3,}", text):
-        raise IngestError("no_article_text", "the HTML page has no article text")
-    return text
+    DetectorFactory.seed = 0  # deterministic answers
+    try:
+        return str(detect(text))
+    except LangDetectException:
+        return "en"

@@ -10,9 +10,11 @@ import socket
 
 from kafka import KafkaProducer
 
+from shared.deadletter import make_dead_letter
 from shared.messages import encode
+from shared.metrics import DEAD_LETTERS
 from shared.schemas import Article
-from shared.topics import ARTICLES_RAW, TopicNames
+from shared.topics import ARTICLES_RAW, DEADLETTER, TopicNames
 
 log = logging.getLogger(__name__)
 SOURCE = "/warwire/ingest"
@@ -21,6 +23,7 @@ SOURCE = "/warwire/ingest"
 class ArticlePublisher:
     def __init__(self, bootstrap_servers: list[str], names: TopicNames, *, timeout_s: float = 30.0) -> None:
         self.topic = names.articles_raw
+        self.deadletter_topic = names.deadletter
         self.timeout_s = timeout_s
         self.bootstrap_servers = bootstrap_servers
         self._last_publish_failed = False
@@ -46,6 +49,15 @@ class ArticlePublisher:
             self._last_publish_failed = True
             raise
         self._last_publish_failed = False
+
+    def dead_letter(self, reason: str, detail: str, value: bytes | str | None) -> None:
+        """Record input from files or feeds that could not become an article (never silently dropped)."""
+        record = make_dead_letter(service="ingest", reason=reason, detail=detail, value=value)
+        enc = encode(DEADLETTER, record, source=SOURCE)
+        self._producer.send(self.deadletter_topic, key=enc.key, value=enc.value, headers=enc.headers).get(
+            timeout=self.timeout_s
+        )
+        DEAD_LETTERS.labels("ingest", reason).inc()
 
     def healthy(self) -> bool:
         """Ready when a broker accepts TCP connections and the last publish (if any) succeeded."""

@@ -1,10 +1,15 @@
-"""Durable seen-state for de-duplication: a small SQLite file, so a restart re-publishes nothing."""
+"""Durable seen-state for de-duplication: a small SQLite file, so a restart re-publishes nothing.
+
+Holds the ids of published articles (exact duplicates) and their SimHash bands (near duplicates).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 from pathlib import Path
+
+from services.ingest.neardup import MAX_DISTANCE, bands, distance, from_signed, to_signed
 
 
 class SeenStore:
@@ -13,8 +18,11 @@ class SeenStore:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS seen (article_id TEXT PRIMARY KEY, published_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS seen (article_id TEXT PRIMARY KEY, simhash INTEGER,"
+            " published_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+            "CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, article_id TEXT NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS ix_bands_band ON bands(band);"
         )
         self._lock = threading.Lock()
 
@@ -25,9 +33,28 @@ class SeenStore:
                 is not None
             )
 
-    def add(self, article_id: str) -> None:
+    def near_duplicate(self, h: int) -> str | None:
+        """The earliest seen article whose text is within MAX_DISTANCE bits of ``h``."""
+        marks = ",".join("?" * len(bands(h)))
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO seen (article_id) VALUES (?)", (article_id,))
+            rows = self._db.execute(
+                f"SELECT s.article_id, s.simhash FROM bands b JOIN seen s ON s.article_id = b.article_id "
+                f"WHERE b.band IN ({marks}) ORDER BY s.rowid",
+                bands(h),
+            ).fetchall()
+        for article_id, other in rows:
+            if other is not None and distance(h, from_signed(other)) <= MAX_DISTANCE:
+                return str(article_id)
+        return None
+
+    def add(self, article_id: str, h: int | None = None) -> None:
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO seen (article_id, simhash) VALUES (?, ?)",
+                (article_id, to_signed(h) if h is not None else None),
+            )
+            if cur.rowcount and h is not None:
+                self._db.executemany("INSERT INTO bands VALUES (?, ?)", [(b, article_id) for b in bands(h)])
 
     def close(self) -> None:
         self._db.close()

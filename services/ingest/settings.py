@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.ingest.feeds import FeedConfig
 from shared.config import CommonSettings
 
 
@@ -20,6 +21,18 @@ class IngestSettings(CommonSettings):
     ingest_max_article_bytes: int = Field(default=1_000_000, description="Larger articles are refused (413).")
     ingest_publish_timeout_s: float = Field(
         default=30.0, description="Max wait for the broker to ack a publish."
+    )
+
+    ingest_feeds: list[FeedConfig] = Field(
+        default_factory=list,
+        description='RSS/Atom feeds to poll, JSON: [{"name": "...", "url": "...", "interval_s": 300}].',
+    )
+    ingest_feed_timeout_s: float = Field(default=10.0, description="Timeout of one feed or page request.")
+    ingest_feed_max_backoff_s: float = Field(
+        default=600.0, description="Upper bound of a failing feed's backoff."
+    )
+    ingest_min_content_chars: int = Field(
+        default=400, description="Feed entries with less text than this get their article page fetched."
     )
 
     @property

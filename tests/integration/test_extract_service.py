@@ -108,7 +108,9 @@ def test_merge_state_survives_a_restart(extract_stack: Stack, kafka_bootstrap: s
         producer.flush()
 
     send(_article("r1", "Russian warplanes bombed the town of Saraqib in Syria on Monday.", "One"))
-    (first,) = [decode(StrikeEvent, r.value) for r in consume_all(kafka_bootstrap, names.events_strike, expect=1)]
+    (first,) = [
+        decode(StrikeEvent, r.value) for r in consume_all(kafka_bootstrap, names.events_strike, expect=1)
+    ]
     assert first.version == 1
 
     assert extract_stack.stop_one("extract") == 0
@@ -116,7 +118,9 @@ def test_merge_state_survives_a_restart(extract_stack: Stack, kafka_bootstrap: s
     extract_stack.wait_healthy(timeout=120, services=("extract",))
 
     send(_article("r2", "Russian jets struck Saraqib in Syria on Monday, a monitor said.", "Two"))
-    send(_article("r1", "Russian warplanes bombed the town of Saraqib in Syria on Monday.", "One"))  # redelivery
+    send(
+        _article("r1", "Russian warplanes bombed the town of Saraqib in Syria on Monday.", "One")
+    )  # redelivery
     records = consume_all(kafka_bootstrap, names.events_strike, expect=2, timeout=90)
     events = [decode(StrikeEvent, r.value) for r in records]
     assert {e.event_id for e in events} == {first.event_id}
