@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from shared.schemas import Alert, Article, DeadLetter, StatementEvent, StrikeEvent
+from shared.schemas import (
+    Alert,
+    Article,
+    DeadLetter,
+    StatementEvent,
+    StrikeEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,34 @@ DEADLETTER = TopicSpec(
     ce_type="io.warwire.deadletter.v1",
 )
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (ARTICLES_RAW, EVENTS_STRIKE, EVENTS_STATEMENT, ALERTS, DEADLETTER)
+WEBHOOK_SUBSCRIPTIONS = TopicSpec(
+    name="webhooks.subscriptions",
+    value_model=WebhookSubscription,
+    key="subscription_id",
+    partitions=1,
+    description="Webhook subscriptions written by the API and read by the alert service; a null value "
+    "deletes. Internal: carries signing secrets, restrict with ACLs.",
+    ce_type="io.warwire.webhook.subscription.v1",
+    compacted=True,
+)
+WEBHOOK_DELIVERIES = TopicSpec(
+    name="webhooks.deliveries",
+    value_model=WebhookDelivery,
+    key="subscription_id",
+    partitions=3,
+    description="Every webhook delivery attempt and its outcome (the delivery log the API serves).",
+    ce_type="io.warwire.webhook.delivery.v1",
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    ARTICLES_RAW,
+    EVENTS_STRIKE,
+    EVENTS_STATEMENT,
+    ALERTS,
+    DEADLETTER,
+    WEBHOOK_SUBSCRIPTIONS,
+    WEBHOOK_DELIVERIES,
+)
 
 
 @dataclass(frozen=True)
@@ -98,3 +133,11 @@ class TopicNames:
     @property
     def deadletter(self) -> str:
         return self.of(DEADLETTER)
+
+    @property
+    def webhook_subscriptions(self) -> str:
+        return self.of(WEBHOOK_SUBSCRIPTIONS)
+
+    @property
+    def webhook_deliveries(self) -> str:
+        return self.of(WEBHOOK_DELIVERIES)

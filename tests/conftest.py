@@ -97,3 +97,13 @@ def consume_all(
     finally:
         consumer.close()
     return records
+
+
+def make_producer(bootstrap: str) -> Any:
+    """A kafka-python producer whose every blocking call is bounded, so a broken connection fails the
+    test instead of hanging it."""
+    from kafka import KafkaProducer
+
+    return KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", max_block_ms=30000, request_timeout_ms=30000
+    )

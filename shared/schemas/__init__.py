@@ -19,6 +19,7 @@ from shared.schemas.events import (
     StrikeEvent,
     StrikeType,
 )
+from shared.schemas.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "About",
@@ -41,4 +42,6 @@ __all__ = [
     "StatementType",
     "StrikeEvent",
     "StrikeType",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

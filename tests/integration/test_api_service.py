@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from kafka import KafkaProducer
 
 from services.api.app import create_app
 from services.api.consumer import Materialiser
@@ -16,7 +15,7 @@ from shared.kafka_admin import ensure_topics
 from shared.messages import decode, encode
 from shared.schemas import Alert, DeadLetter, StrikeEvent
 from shared.topics import ALERTS, EVENTS_STRIKE, TopicNames
-from tests.conftest import consume_all, wait_for
+from tests.conftest import consume_all, make_producer, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -53,10 +52,10 @@ def api(kafka_bootstrap: str, unique: str, tmp_path):
 
 
 def _send(bootstrap: str, topic: str, spec, message) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = make_producer(bootstrap)
     enc = encode(spec, message, source="/test")
     producer.send(topic, key=enc.key, value=enc.value, headers=enc.headers)
-    producer.flush()
+    producer.flush(timeout=30)
     producer.close()
 
 
@@ -102,9 +101,9 @@ def test_alerts_and_bad_messages(api, kafka_bootstrap: str) -> None:
         theater="SY",
         raised_at=datetime.now(UTC),
     )
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = make_producer(kafka_bootstrap)
     producer.send(names.alerts, key=b"junk", value=b"{broken")
-    producer.flush()
+    producer.flush(timeout=30)
     producer.close()
     _send(kafka_bootstrap, names.alerts, ALERTS, alert)
     wait_for(lambda: client.get("/v1/alerts").json()["items"], 30, "the alert in the API")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 
 from services.runner import Stack, StackPorts
@@ -15,7 +14,7 @@ from shared.kafka_admin import ensure_topics
 from shared.messages import decode, encode, headers_dict
 from shared.schemas import Article, DeadLetter, StrikeEvent
 from shared.topics import ARTICLES_RAW, TopicNames
-from tests.conftest import consume_all, free_port, wait_for
+from tests.conftest import consume_all, free_port, make_producer, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +51,7 @@ def extract_stack(kafka_bootstrap: str, unique: str, tmp_path):
 
 def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_bootstrap: str) -> None:
     names = TopicNames(extract_stack.topic_prefix)
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = make_producer(kafka_bootstrap)
     arts = [
         _article("a1", "Israeli jets bombed a weapons depot in Gaza on Monday.", "One"),
         _article("a2", "Israeli warplanes struck targets in Gaza on Monday, officials said.", "Two"),
@@ -65,7 +64,7 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
     producer.send(names.articles_raw, key=b"bad2", value=b'{"article_id": 5}')
     enc = encode(ARTICLES_RAW, arts[1], source="/test")
     producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
-    producer.flush()
+    producer.flush(timeout=30)
 
     strikes = consume_all(kafka_bootstrap, names.events_strike, expect=2, timeout=90)
     versions = [decode(StrikeEvent, r.value) for r in strikes]
@@ -100,12 +99,12 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
 def test_merge_state_survives_a_restart(extract_stack: Stack, kafka_bootstrap: str) -> None:
     """The merge table is changelog-backed: a report arriving after a restart still joins its event."""
     names = TopicNames(extract_stack.topic_prefix)
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = make_producer(kafka_bootstrap)
 
     def send(article: Article) -> None:
         enc = encode(ARTICLES_RAW, article, source="/test")
         producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
-        producer.flush()
+        producer.flush(timeout=30)
 
     send(_article("r1", "Russian warplanes bombed the town of Saraqib in Syria on Monday.", "One"))
     (first,) = [

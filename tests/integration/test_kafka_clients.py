@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 
 from shared.kafka_admin import ensure_topics
 from shared.topics import ALL_TOPICS, ARTICLES_RAW, TopicNames
-from tests.conftest import wait_for
+from tests.conftest import make_producer, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +28,10 @@ def test_ensure_topics_creates_contract_topics_idempotently(kafka_bootstrap: str
 
 def test_kafka_python_group_commits_and_resumes(kafka_bootstrap: str, unique: str) -> None:
     topic = f"{unique}.kp"
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = make_producer(kafka_bootstrap)
     for i in range(10):
         producer.send(topic, key=f"k{i}".encode(), value=f"v{i}".encode())
-    producer.flush()
+    producer.flush(timeout=30)
     producer.close()
 
     def read(group: str, n: int) -> list[bytes]:

@@ -1,0 +1,44 @@
+"""Webhook subscriptions and delivery records (topics ``webhooks.subscriptions`` and ``webhooks.deliveries``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from shared.schemas.alert import AlertKind, Severity
+from shared.schemas.base import Message
+
+
+class WebhookSubscription(Message):
+    """Key: ``subscription_id``. Compacted; a tombstone (null value) deletes the subscription.
+
+    The secret travels on this internal topic so the alert service can sign; restrict the topic with
+    broker ACLs in production. The HTTP API shows it once, on creation."""
+
+    schema_version: Literal[1] = 1
+    subscription_id: str
+    url: str
+    secret: str = Field(description="Standard Webhooks secret, 'whsec_' + base64.")
+    kinds: list[AlertKind] = Field(default_factory=list, description="Empty: every kind.")
+    min_severity: Severity = Severity.LOW
+    actors: list[str] = Field(default_factory=list, description="Actor names; empty: any actor.")
+    theaters: list[str] = Field(default_factory=list, description="ISO country codes; empty: any theater.")
+    created_at: datetime
+
+
+class WebhookDelivery(Message):
+    """One delivery attempt's outcome. Key: ``subscription_id``."""
+
+    schema_version: Literal[1] = 1
+    delivery_id: str = Field(description="<webhook-id>:<attempt>")
+    subscription_id: str
+    webhook_id: str = Field(description="The webhook-id header: <alert_id>:<version>.")
+    alert_id: str
+    attempt: int = Field(ge=1)
+    outcome: Literal["delivered", "failed", "gave_up", "refused"]
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+    attempted_at: datetime
