@@ -40,7 +40,9 @@ def headers(secret: str, webhook_id: str, timestamp: int, body: bytes) -> dict[s
     }
 
 
-def verify(secret: str, webhook_id: str, timestamp: str, signature_header: str, body: bytes, *, now: int) -> bool:
+def verify(
+    secret: str, webhook_id: str, timestamp: str, signature_header: str, body: bytes, *, now: int
+) -> bool:
     """What a receiver does: constant-time compare of any v1 signature, within the time tolerance."""
     try:
         ts = int(timestamp)
@@ -75,5 +77,12 @@ def check_url(url: str, allowed_networks: list[str]) -> None:
         addr = ipaddress.ip_address(info[4][0])
         if any(addr in net for net in allowed):
             continue
-        if addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast or addr.is_unspecified:
+        if (
+            addr.is_private
+            or addr.is_loopback
+            or addr.is_link_local
+            or addr.is_reserved
+            or addr.is_multicast
+            or addr.is_unspecified
+        ):
             raise UnsafeURL(f"{parts.hostname} resolves to {addr}, a non-public address")

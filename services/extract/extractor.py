@@ -172,6 +172,11 @@ class Extractor:
             if all(p.name != place.name for p in locations):
                 locations.append(place)
         targets = [a for a in st.actor_refs(st.target_tokens(m)) if actor is None or a.name != actor.name]
+        if not locations and ctx.theater is not None:
+            # No place in the sentence: the country the article reports from, at country precision.
+            country = self.gazetteer.resolve(_country_name(ctx.theater) or ctx.theater)
+            if country.kind == "country":
+                locations.append(country.model_copy(update={"matched_text": ""}))
         theater = next((p.country_code for p in locations if p.country_code), None)
         if theater is None:
             theater = next((t.country for t in targets if t.country), None)
