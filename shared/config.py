@@ -29,6 +29,15 @@ class CommonSettings(BaseSettings):
         description="Prefix of every consumer group id / Faust app id.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs webhook URLs may resolve to although private/loopback "
+        "(e.g. 127.0.0.0/8 for local tests). Empty: public addresses only.",
+    )
+
+    @property
+    def allowed_networks(self) -> list[str]:
+        return [n.strip() for n in self.webhook_allowed_networks.split(",") if n.strip()]
 
     @property
     def bootstrap_list(self) -> list[str]:

@@ -35,6 +35,9 @@ def make_app(
         # Commit often: a crash then re-processes little, and idempotent ids absorb the repeats.
         broker_commit_every=100,
         broker_commit_interval=1.0,
+        # A killed worker's partitions move to the survivors after this, not after the 60 s default.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
         web_enabled=True,
         web_host=web_host,
         web_port=web_port,

@@ -19,7 +19,13 @@ def main() -> None:
     ensure_topics(settings.bootstrap_list, names)
     store = Store(settings.database_url)
     materialiser = Materialiser(settings.bootstrap_list, names, f"{settings.group_prefix}-api", store)
-    app = create_app(store, max_limit=settings.api_max_limit, materialiser=materialiser)
+    app = create_app(
+        store,
+        max_limit=settings.api_max_limit,
+        materialiser=materialiser,
+        api_keys=settings.api_key_set,
+        allowed_networks=settings.allowed_networks,
+    )
     serve(app, settings.api_http_host, settings.api_http_port, settings.log_level)
 
 

@@ -1,19 +1,45 @@
 """The HTTP API (FastAPI): /v1/events, /v1/alerts, health and metrics. OpenAPI at /docs."""
 # No "from __future__ import annotations" here: FastAPI must see the local Annotated aliases at runtime.
 
+import asyncio
+import json
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.store import Page, Store
+from shared import webhooks
 from shared.http import instrument
-from shared.schemas import StrikeType
+from shared.schemas import AlertKind, Severity, StrikeType, WebhookSubscription
 
 
-def create_app(store: Store, *, max_limit: int, materialiser: Any | None = None) -> FastAPI:
+class WebhookIn(BaseModel):
+    """A new subscription. Filters are optional; an empty list means any."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2000, description="http(s) URL; must resolve to a public address.")
+    kinds: list[AlertKind] = Field(default_factory=list, max_length=20)
+    min_severity: Severity = Severity.LOW
+    actors: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
+    theaters: list[Annotated[str, Field(min_length=2, max_length=2)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+def create_app(
+    store: Store,
+    *,
+    max_limit: int,
+    materialiser: Any | None = None,
+    api_keys: set[str] | None = None,
+    allowed_networks: list[str] | None = None,
+) -> FastAPI:
     """``materialiser`` (optional) is started and stopped with the app; tests may pass None."""
 
     @asynccontextmanager
@@ -78,6 +104,56 @@ def create_app(store: Store, *, max_limit: int, materialiser: Any | None = None)
         if found is None:
             raise HTTPException(404, detail={"reason": "not_found", "detail": f"no alert {alert_id}"})
         return found
+
+    def require_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        if api_keys and x_api_key not in api_keys:
+            raise HTTPException(
+                401, detail={"reason": "unauthorized", "detail": "missing or wrong X-API-Key"}
+            )
+
+    Authorized = Annotated[None, Depends(require_key)]
+
+    @app.post("/v1/webhooks", status_code=201)
+    async def create_webhook(body: WebhookIn, _: Authorized) -> dict[str, Any]:
+        """Subscribe a URL to alerts. The response carries the signing secret; it is shown only here."""
+        try:
+            await asyncio.to_thread(webhooks.check_url, body.url, allowed_networks or [])
+        except webhooks.UnsafeURL as exc:
+            raise HTTPException(422, detail={"reason": "unsafe_url", "detail": str(exc)}) from exc
+        if materialiser is None:
+            raise HTTPException(503, detail={"reason": "no_broker", "detail": "subscriptions need Kafka"})
+        sub = WebhookSubscription(
+            subscription_id="wh_" + secrets.token_hex(8), url=body.url, secret=webhooks.new_secret(), kinds=body.kinds,
+            min_severity=body.min_severity, actors=body.actors, theaters=[t.upper() for t in body.theaters],
+            created_at=datetime.now(UTC),
+        )  # fmt: skip
+        await materialiser.publish_subscription(sub)
+        await store.upsert_webhook(sub)
+        return json.loads(sub.model_dump_json())
+
+    @app.get("/v1/webhooks")
+    async def list_webhooks(_: Authorized) -> dict[str, Any]:
+        return {"items": await store.list_webhooks()}
+
+    @app.delete("/v1/webhooks/{subscription_id}", status_code=204)
+    async def delete_webhook(subscription_id: str, _: Authorized) -> Response:
+        if await store.get_webhook(subscription_id) is None:
+            raise HTTPException(
+                404, detail={"reason": "not_found", "detail": f"no webhook {subscription_id}"}
+            )
+        if materialiser is not None:
+            await materialiser.delete_subscription(subscription_id)
+        await store.delete_webhook(subscription_id)
+        return Response(status_code=204)
+
+    @app.get("/v1/webhooks/{subscription_id}/deliveries")
+    async def list_deliveries(subscription_id: str, _: Authorized, limit: Limit = 50) -> dict[str, Any]:
+        """Every delivery attempt, newest first: outcome, HTTP status, error, duration."""
+        if await store.get_webhook(subscription_id) is None:
+            raise HTTPException(
+                404, detail={"reason": "not_found", "detail": f"no webhook {subscription_id}"}
+            )
+        return {"items": await store.list_deliveries(subscription_id, limit=limit)}
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

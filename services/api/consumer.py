@@ -11,13 +11,14 @@ from datetime import UTC
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pydantic import BaseModel
 
 from services.api.store import Store
 from shared.deadletter import make_dead_letter
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import DEAD_LETTERS, END_TO_END_LATENCY, STORE_WRITES
-from shared.schemas import Alert, StatementEvent, StrikeEvent
-from shared.topics import DEADLETTER, TopicNames
+from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
+from shared.topics import DEADLETTER, WEBHOOK_SUBSCRIPTIONS, TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +27,12 @@ class Materialiser:
     def __init__(self, bootstrap: list[str], names: TopicNames, group_id: str, store: Store) -> None:
         self.names = names
         self.store = store
-        self.models: dict[str, type[StrikeEvent] | type[StatementEvent] | type[Alert]] = {
+        self.models: dict[str, type[BaseModel]] = {
             names.events_strike: StrikeEvent,
             names.events_statement: StatementEvent,
             names.alerts: Alert,
+            names.webhook_subscriptions: WebhookSubscription,
+            names.webhook_deliveries: WebhookDelivery,
         }
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -83,7 +86,11 @@ class Materialiser:
     async def _handle(self, records: list[Any]) -> None:
         events: list[StrikeEvent | StatementEvent] = []
         alerts: list[Alert] = []
+        deliveries: list[WebhookDelivery] = []
         for rec in records:
+            if rec.topic == self.names.webhook_subscriptions and rec.value is None:
+                await self.store.delete_webhook(rec.key.decode())  # a tombstone: the subscription was deleted
+                continue
             model = self.models[rec.topic]
             try:
                 msg = decode(model, rec.value)
@@ -92,8 +99,14 @@ class Materialiser:
                 continue
             if isinstance(msg, Alert):
                 alerts.append(msg)
-            else:
+            elif isinstance(msg, StrikeEvent | StatementEvent):
                 events.append(msg)
+            elif isinstance(msg, WebhookSubscription):
+                await self.store.upsert_webhook(msg)
+            elif isinstance(msg, WebhookDelivery):
+                deliveries.append(msg)
+        if deliveries:
+            await self.store.upsert_deliveries(deliveries)
         if events:
             n = await self.store.upsert_events(events)
             STORE_WRITES.labels("events", "written").inc(n)
@@ -108,6 +121,18 @@ class Materialiser:
             n = await self.store.upsert_alerts(alerts)
             STORE_WRITES.labels("alerts", "written").inc(n)
             STORE_WRITES.labels("alerts", "stale").inc(len(alerts) - n)
+
+    async def publish_subscription(self, sub: WebhookSubscription) -> None:
+        enc = encode(WEBHOOK_SUBSCRIPTIONS, sub, source="/warwire/api")
+        await self.producer.send_and_wait(
+            self.names.webhook_subscriptions, enc.value, key=enc.key, headers=enc.headers
+        )
+
+    async def delete_subscription(self, subscription_id: str) -> None:
+        # A tombstone: compaction removes the subscription (and its secret) from the topic.
+        await self.producer.send_and_wait(
+            self.names.webhook_subscriptions, None, key=subscription_id.encode()
+        )
 
     async def _dead_letter(self, rec: Any, exc: DecodeError) -> None:
         record = make_dead_letter(

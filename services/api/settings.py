@@ -15,4 +15,12 @@ class ApiSettings(CommonSettings):
         validation_alias=AliasChoices("DATABASE_URL", "WARWIRE_DATABASE_URL"),
         description="SQLAlchemy async URL: SQLite file by default, postgresql+asyncpg://... in production.",
     )
+    api_keys: str = Field(
+        default="",
+        description="Comma-separated API keys (X-API-Key) required for webhook management; empty: open (development only).",
+    )
     api_max_limit: int = Field(default=500, description="Upper bound of the limit query parameter.")
+
+    @property
+    def api_key_set(self) -> set[str]:
+        return {k.strip() for k in self.api_keys.split(",") if k.strip()}

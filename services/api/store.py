@@ -12,7 +12,7 @@ from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, func, sele
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.schemas import Alert, StatementEvent, StrikeEvent
+from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
 
 
 class Base(DeclarativeBase):
@@ -43,6 +43,21 @@ class AlertRow(Base):
     theater: Mapped[str | None] = mapped_column(String(2), index=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WebhookRow(Base):
+    __tablename__ = "webhooks"
+    subscription_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, doc="The subscription without its secret.")
+
+
+class DeliveryRow(Base):
+    __tablename__ = "webhook_deliveries"
+    delivery_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -198,6 +213,54 @@ class Store:
         more = len(rows) > limit
         rows = rows[:limit]
         return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
+
+    async def upsert_webhook(self, sub: WebhookSubscription) -> None:
+        payload = json.loads(sub.model_dump_json(exclude={"secret"}))
+        async with self.sessions.begin() as s:
+            row = await s.get(WebhookRow, sub.subscription_id)
+            if row is None:
+                s.add(
+                    WebhookRow(
+                        subscription_id=sub.subscription_id, created_at=sub.created_at, payload=payload
+                    )
+                )
+            else:
+                row.payload = payload
+
+    async def delete_webhook(self, subscription_id: str) -> bool:
+        async with self.sessions.begin() as s:
+            row = await s.get(WebhookRow, subscription_id)
+            if row is None:
+                return False
+            await s.delete(row)
+            return True
+
+    async def list_webhooks(self) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            rows = (await s.execute(select(WebhookRow).order_by(WebhookRow.created_at))).scalars()
+            return [r.payload for r in rows]
+
+    async def get_webhook(self, subscription_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            row = await s.get(WebhookRow, subscription_id)
+            return row.payload if row else None
+
+    async def upsert_deliveries(self, deliveries: list[WebhookDelivery]) -> None:
+        async with self.sessions.begin() as s:
+            for d in deliveries:
+                if await s.get(DeliveryRow, d.delivery_id) is None:
+                    s.add(DeliveryRow(delivery_id=d.delivery_id, subscription_id=d.subscription_id,
+                                      attempted_at=d.attempted_at, payload=json.loads(d.model_dump_json())))  # fmt: skip
+
+    async def list_deliveries(self, subscription_id: str, *, limit: int) -> list[dict[str, Any]]:
+        q = (
+            select(DeliveryRow)
+            .where(DeliveryRow.subscription_id == subscription_id)
+            .order_by(DeliveryRow.attempted_at.desc())
+            .limit(limit)
+        )
+        async with self.sessions() as s:
+            return [r.payload for r in (await s.execute(q)).scalars()]
 
     async def get_alert(self, alert_id: str) -> dict[str, Any] | None:
         async with self.sessions() as s:

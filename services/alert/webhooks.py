@@ -1,0 +1,268 @@
+"""Webhook delivery: every subscription gets its own deliverer, reading ``alerts`` in its own consumer
+group, so one slow or dead receiver never delays the others, and a restart resumes where each left off.
+
+- Subscriptions come from the compacted ``webhooks.subscriptions`` topic (written by the API); the
+  registry reads it from the beginning and follows it, so new ones start without a restart.
+- A deliverer sends each matching alert version once it is on the topic: Standard Webhooks headers
+  (``webhook-id`` = ``<alert_id>:<version>``), retries with exponential backoff and full jitter up to
+  a number of attempts and a time budget, then a dead letter. It commits the alert's offset only after
+  the alert was delivered or given up (at-least-once; receivers dedupe on ``webhook-id``).
+- Every attempt is logged on ``webhooks.deliveries``; the API serves that log.
+- URLs are checked at delivery time too (DNS may change): private, loopback and link-local targets are
+  refused unless allow-listed; requests have timeouts and responses a size limit; secrets are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from shared import webhooks as wh
+from shared.deadletter import make_dead_letter
+from shared.messages import DecodeError, decode, encode
+from shared.metrics import DEAD_LETTERS, WEBHOOK_DELIVERIES
+from shared.schemas import Alert, Severity, WebhookDelivery, WebhookSubscription
+from shared.topics import DEADLETTER, TopicNames
+from shared.topics import WEBHOOK_DELIVERIES as DELIVERIES_SPEC
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    max_attempts: int = 12
+    max_elapsed_s: float = 900.0
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    timeout_s: float = 5.0
+    max_response_bytes: int = 65536
+    allowed_networks: tuple[str, ...] = ()
+
+    def delay(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2^attempt)]."""
+        return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2**attempt))
+
+
+def wanted(sub: WebhookSubscription, alert: Alert) -> bool:
+    if sub.kinds and alert.kind not in sub.kinds:
+        return False
+    if Severity(alert.severity).rank < Severity(sub.min_severity).rank:
+        return False
+    if sub.actors and (alert.actor is None or alert.actor.name not in sub.actors):
+        return False
+    return not sub.theaters or alert.theater in sub.theaters
+
+
+class Deliverer:
+    def __init__(
+        self,
+        sub: WebhookSubscription,
+        *,
+        bootstrap: list[str],
+        names: TopicNames,
+        group_prefix: str,
+        producer: AIOKafkaProducer,
+        policy: DeliveryPolicy,
+    ) -> None:
+        self.sub = sub
+        self.bootstrap = bootstrap
+        self.names = names
+        self.group = f"{group_prefix}-webhook-{sub.subscription_id}"
+        self.producer = producer
+        self.policy = policy
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
+            auto_offset_reset="latest", client_id=f"warwire-webhook-{self.sub.subscription_id}",
+        )  # fmt: skip
+        await consumer.start()
+        consumer.subscribe([self.names.alerts], listener=_StartAtCreation(consumer, self.sub.created_at))
+        try:
+            async with httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False) as client:
+                while True:
+                    batches = await consumer.getmany(timeout_ms=1000, max_records=50)
+                    for tp, records in batches.items():
+                        for record in records:
+                            await self._handle(record, client)
+                            await consumer.commit({tp: record.offset + 1})
+        finally:
+            await consumer.stop()
+
+    async def _handle(self, record: Any, client: httpx.AsyncClient) -> None:
+        try:
+            alert = decode(Alert, record.value)
+        except DecodeError:
+            return  # the API and alert services dead-letter bad alerts; a deliverer only skips them
+        if wanted(self.sub, alert):
+            await self.deliver(alert, record.value, client)
+
+    async def deliver(self, alert: Alert, body: bytes, client: httpx.AsyncClient) -> bool:
+        webhook_id = f"{alert.alert_id}:{alert.version}"
+        started = time.monotonic()
+        for attempt in range(1, self.policy.max_attempts + 1):
+            outcome, status, error, ms = await self._attempt(webhook_id, body, client)
+            await self._log(webhook_id, alert, attempt, outcome, status, error, ms)
+            if outcome == "delivered":
+                return True
+            if outcome == "refused":
+                break
+            if attempt == self.policy.max_attempts or time.monotonic() - started > self.policy.max_elapsed_s:
+                break
+            await asyncio.sleep(self.policy.delay(attempt))
+        await self._give_up(webhook_id, alert, body, attempt)
+        return False
+
+    async def _attempt(
+        self, webhook_id: str, body: bytes, client: httpx.AsyncClient
+    ) -> tuple[str, int | None, str | None, float]:
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(wh.check_url, self.sub.url, list(self.policy.allowed_networks))
+        except wh.UnsafeURL as exc:
+            return "refused", None, str(exc), 0.0
+        headers = wh.headers(self.sub.secret, webhook_id, int(time.time()), body)
+        try:
+            async with client.stream("POST", self.sub.url, content=body, headers=headers) as response:
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.policy.max_response_bytes:
+                        break  # the body is not used; do not let a receiver make us read it all
+                ok = 200 <= response.status_code < 300
+                ms = (time.perf_counter() - started) * 1000
+                return (
+                    ("delivered" if ok else "failed"),
+                    response.status_code,
+                    None if ok else f"HTTP {response.status_code}",
+                    ms,
+                )
+        except httpx.HTTPError as exc:
+            return "failed", None, exc.__class__.__name__, (time.perf_counter() - started) * 1000
+
+    async def _log(self, webhook_id: str, alert: Alert, attempt: int, outcome: str, status: int | None,
+                   error: str | None, ms: float) -> None:  # fmt: skip
+        record = WebhookDelivery(
+            delivery_id=f"{webhook_id}:{attempt}", subscription_id=self.sub.subscription_id, webhook_id=webhook_id,
+            alert_id=alert.alert_id, attempt=attempt, outcome=outcome,
+            status_code=status, error=error, duration_ms=round(ms, 1), attempted_at=datetime.now(UTC),
+        )  # fmt: skip
+        enc = encode(DELIVERIES_SPEC, record, source="/warwire/alert")
+        await self.producer.send_and_wait(
+            self.names.webhook_deliveries, enc.value, key=enc.key, headers=enc.headers
+        )
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
+
+    async def _give_up(self, webhook_id: str, alert: Alert, body: bytes, attempts: int) -> None:
+        await self._log(webhook_id, alert, attempts, "gave_up", None, "retries exhausted", 0.0)
+        record = make_dead_letter(
+            service="alert", reason="webhook_undeliverable", key=webhook_id.encode(), value=body,
+            detail=f"subscription {self.sub.subscription_id}: {attempts} attempts to the receiver failed",
+        )  # fmt: skip
+        enc = encode(DEADLETTER, record, source="/warwire/alert")
+        await self.producer.send_and_wait(self.names.deadletter, enc.value, key=enc.key, headers=enc.headers)
+        DEAD_LETTERS.labels("alert", "webhook_undeliverable").inc()
+        log.warning("gave up delivering %s to subscription %s", webhook_id, self.sub.subscription_id)
+
+
+class _StartAtCreation(ConsumerRebalanceListener):
+    """A new subscription receives alerts from its creation time on, not the whole history."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, created_at: datetime) -> None:
+        self.consumer = consumer
+        self.created_ms = int(created_at.timestamp() * 1000)
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        fresh = [tp for tp in assigned if await self.consumer.committed(tp) is None]
+        if not fresh:
+            return
+        offsets = await self.consumer.offsets_for_times({tp: self.created_ms for tp in fresh})
+        for tp in fresh:
+            found = offsets.get(tp)
+            if found is not None:
+                self.consumer.seek(tp, found.offset)
+            else:
+                await self.consumer.seek_to_end(tp)
+
+
+class WebhookSupervisor:
+    """Follows the subscriptions topic and keeps one Deliverer task per live subscription."""
+
+    def __init__(
+        self, bootstrap: list[str], names: TopicNames, group_prefix: str, policy: DeliveryPolicy
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.names = names
+        self.group_prefix = group_prefix
+        self.policy = policy
+        self.tasks: dict[str, tuple[WebhookSubscription, asyncio.Task[None]]] = {}
+
+    async def run(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-webhooks"
+        )
+        await producer.start()
+        registry = AIOKafkaConsumer(
+            self.names.webhook_subscriptions, bootstrap_servers=self.bootstrap, group_id=None,
+            auto_offset_reset="earliest", enable_auto_commit=False, client_id="warwire-webhook-registry",
+        )  # fmt: skip
+        await registry.start()
+        try:
+            while True:
+                batches = await registry.getmany(timeout_ms=1000)
+                for records in batches.values():
+                    for record in records:
+                        self._apply(record, producer)
+                for sub_id, (_, task) in list(self.tasks.items()):
+                    if task.done() and not task.cancelled() and task.exception() is not None:
+                        log.error("deliverer for %s crashed: %r; restarting", sub_id, task.exception())
+                        sub = self.tasks.pop(sub_id)[0]
+                        self._start(sub, producer)
+        finally:
+            for _, task in self.tasks.values():
+                task.cancel()
+            await asyncio.gather(*(t for _, t in self.tasks.values()), return_exceptions=True)
+            await registry.stop()
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    def _apply(self, record: Any, producer: AIOKafkaProducer) -> None:
+        sub_id = record.key.decode() if record.key else None
+        if sub_id is None:
+            return
+        current = self.tasks.pop(sub_id, None)
+        if current is not None:
+            current[1].cancel()
+        if record.value is None:
+            log.info("webhook subscription %s deleted", sub_id)
+            return
+        try:
+            sub = WebhookSubscription.model_validate(json.loads(record.value))
+        except ValueError:
+            log.warning("ignoring malformed webhook subscription %s", sub_id)
+            return
+        self._start(sub, producer)
+
+    def _start(self, sub: WebhookSubscription, producer: AIOKafkaProducer) -> None:
+        deliverer = Deliverer(
+            sub, bootstrap=self.bootstrap, names=self.names, group_prefix=self.group_prefix, producer=producer,
+            policy=self.policy,
+        )  # fmt: skip
+        self.tasks[sub.subscription_id] = (
+            sub,
+            asyncio.create_task(deliverer.run(), name=f"webhook:{sub.subscription_id}"),
+        )
+        log.info("delivering to webhook subscription %s", sub.subscription_id)
