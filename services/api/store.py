@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -215,17 +216,22 @@ class Store:
         return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
 
     async def upsert_webhook(self, sub: WebhookSubscription) -> None:
+        """Written by the request handler and again by the materialiser: an insert race ends in an update."""
         payload = json.loads(sub.model_dump_json(exclude={"secret"}))
-        async with self.sessions.begin() as s:
-            row = await s.get(WebhookRow, sub.subscription_id)
-            if row is None:
-                s.add(
-                    WebhookRow(
-                        subscription_id=sub.subscription_id, created_at=sub.created_at, payload=payload
-                    )
-                )
-            else:
-                row.payload = payload
+        for _ in range(2):
+            try:
+                async with self.sessions.begin() as s:
+                    row = await s.get(WebhookRow, sub.subscription_id)
+                    if row is None:
+                        new = WebhookRow(
+                            subscription_id=sub.subscription_id, created_at=sub.created_at, payload=payload
+                        )
+                        s.add(new)
+                    else:
+                        row.payload = payload
+                return
+            except IntegrityError:
+                continue
 
     async def delete_webhook(self, subscription_id: str) -> bool:
         async with self.sessions.begin() as s:

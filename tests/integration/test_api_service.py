@@ -46,7 +46,9 @@ def api(kafka_bootstrap: str, unique: str, tmp_path):
     ensure_topics(kafka_bootstrap, names)
     store = Store(f"sqlite+aiosqlite:///{tmp_path / 'api.sqlite'}")
     materialiser = Materialiser([kafka_bootstrap], names, f"{unique}-api", store)
-    app = create_app(store, max_limit=100, materialiser=materialiser)
+    app = create_app(
+        store, max_limit=100, materialiser=materialiser, api_keys={"key"}, allowed_networks=["127.0.0.0/8"]
+    )
     with TestClient(app) as client:
         yield client, names
 
@@ -135,3 +137,28 @@ def test_unknown_ids_get_404(api) -> None:
     client, _ = api
     assert client.get("/v1/events/nope").status_code == 404
     assert client.get("/v1/alerts/nope").status_code == 404
+
+
+def test_webhook_management(api) -> None:
+    client, _ = api
+    key = {"X-API-Key": "key"}
+    assert client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/x"}).status_code == 401
+    unsafe = client.post("/v1/webhooks", json={"url": "http://10.0.0.5/x"}, headers=key)
+    assert unsafe.status_code == 422 and unsafe.json()["detail"]["reason"] == "unsafe_url"
+    assert (
+        client.post(
+            "/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "min_severity": "extreme"}, headers=key
+        ).status_code
+        == 422
+    )
+    created = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "kinds": ["tempo_spike"]}, headers=key
+    )
+    assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+    sub_id = created.json()["subscription_id"]
+    listed = client.get("/v1/webhooks", headers=key).json()["items"]
+    assert [w["subscription_id"] for w in listed] == [sub_id] and "secret" not in listed[0]
+    assert client.get(f"/v1/webhooks/{sub_id}/deliveries", headers=key).json() == {"items": []}
+    assert client.delete(f"/v1/webhooks/{sub_id}", headers=key).status_code == 204
+    assert client.delete(f"/v1/webhooks/{sub_id}", headers=key).status_code == 404
+    assert client.get(f"/v1/webhooks/{sub_id}/deliveries", headers=key).status_code == 404
