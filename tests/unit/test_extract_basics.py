@@ -119,6 +119,11 @@ def test_relative_dates() -> None:
     assert resolve_date("on Monday", wed) == (date(2015, 10, 5), "day")
     assert resolve_date("a week ago", wed) == (date(2015, 9, 30), "week")
     assert resolve_date("nothing", None) == (None, None)
+    assert resolve_date("since its operation began on September 30th", wed) == (date(2015, 9, 30), "day")
+    assert resolve_date("on 3 October", wed) == (date(2015, 10, 3), "day")
+    assert resolve_date("a plan formed in July", wed) == (date(2015, 7, 1), "month")
+    assert resolve_date("advances this year", wed) == (date(2015, 1, 1), "year")
+    assert resolve_date("on December 24", wed) == (date(2014, 12, 24), "day")  # the latest past one
 
 
 def test_gazetteer_variants_and_no_point_for_countries() -> None:
