@@ -61,6 +61,15 @@ def make_app(
     return app
 
 
+async def send_and_wait(
+    app: faust.App, topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None
+) -> None:
+    """Publish and wait for the broker's ack: agents ack their input only after their output is durable."""
+    await app.producer.send_and_wait(
+        topic, key=key.encode(), value=value, partition=None, timestamp=None, headers=headers
+    )
+
+
 class DeadLetterPublisher:
     """Sends a DeadLetter for a message the service gave up on, and waits for the broker's ack."""
 

@@ -107,3 +107,17 @@ def make_producer(bootstrap: str) -> Any:
     return KafkaProducer(
         bootstrap_servers=bootstrap, acks="all", max_block_ms=30000, request_timeout_ms=30000
     )
+
+
+def make_stack(kafka_bootstrap: str, unique: str, workdir: Path, **env: str) -> Any:
+    """A Stack with its own topic prefix, group ids and free ports (services are started by the test)."""
+    from services.runner import Stack, StackPorts
+
+    return Stack(
+        bootstrap=kafka_bootstrap,
+        workdir=workdir,
+        topic_prefix=f"{unique}.",
+        group_prefix=unique,
+        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+        extra_env=env,
+    )

@@ -21,7 +21,7 @@ from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
 from services.alert.state import KeyState, SignalEnvelope, process
 from services.alert.webhooks import DeliveryPolicy, WebhookSupervisor
-from shared.faust_support import DeadLetterPublisher, make_app
+from shared.faust_support import DeadLetterPublisher, make_app, send_and_wait
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import ALERTS_RAISED, END_TO_END_LATENCY
@@ -60,9 +60,7 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
     async def send(
         topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None
     ) -> None:
-        await app.producer.send_and_wait(
-            topic, key=key.encode(), value=value, partition=None, timestamp=None, headers=headers
-        )
+        await send_and_wait(app, topic, key, value, headers)
 
     @app.agent(events_topic, name="detect")
     async def detect(stream: Any) -> None:

@@ -169,9 +169,7 @@ class Store:
         actor: str | None = None,
         country: str | None = None,
     ) -> Page:
-        q = select(EventRow).order_by(EventRow.seq.desc()).limit(limit + 1)
-        if cursor is not None:
-            q = q.where(EventRow.seq < cursor)
+        q = select(EventRow)
         if type:
             q = q.where(EventRow.event_type == type)
         if strike_type:
@@ -180,11 +178,7 @@ class Store:
             q = q.where(func.lower(EventRow.actor) == actor.lower())
         if country:
             q = q.where(EventRow.country == country.upper())
-        async with self.sessions() as s:
-            rows = list((await s.execute(q)).scalars())
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
+        return await self._page(q, EventRow.seq, limit, cursor)
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
         async with self.sessions() as s:
@@ -200,15 +194,21 @@ class Store:
         severity: str | None = None,
         theater: str | None = None,
     ) -> Page:
-        q = select(AlertRow).order_by(AlertRow.seq.desc()).limit(limit + 1)
-        if cursor is not None:
-            q = q.where(AlertRow.seq < cursor)
+        q = select(AlertRow)
         if kind:
             q = q.where(AlertRow.kind == kind)
         if severity:
             q = q.where(AlertRow.severity == severity)
         if theater:
             q = q.where(AlertRow.theater == theater.upper())
+        return await self._page(q, AlertRow.seq, limit, cursor)
+
+    async def _page(self, q: Any, seq: Any, limit: int, cursor: int | None) -> Page:
+        """Newest first by the write sequence; the cursor is the last row's seq, so pages are stable
+        while new rows arrive."""
+        q = q.order_by(seq.desc()).limit(limit + 1)
+        if cursor is not None:
+            q = q.where(seq < cursor)
         async with self.sessions() as s:
             rows = list((await s.execute(q)).scalars())
         more = len(rows) > limit

@@ -21,7 +21,7 @@ import faust
 from services.extract.merge import Block, block_key
 from services.extract.pool import ExtractionPool
 from services.extract.settings import ExtractSettings
-from shared.faust_support import DeadLetterPublisher, make_app
+from shared.faust_support import DeadLetterPublisher, make_app, send_and_wait
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import ARTICLES_SKIPPED, END_TO_END_LATENCY, EVENTS_EMITTED, EXTRACTION_SECONDS
@@ -61,9 +61,7 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
     merge_table = app.Table("strike-merge", default=None, partitions=MERGE_PARTITIONS)
 
     async def publish(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
-        await app.producer.send_and_wait(
-            topic, key=key.encode(), value=value, partition=None, timestamp=None, headers=headers
-        )
+        await send_and_wait(app, topic, key, value, headers)
 
     async def accept(event: Any) -> Article | None:
         value = event.message.value

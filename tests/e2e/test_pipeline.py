@@ -12,9 +12,9 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from services.runner import Stack, StackPorts
+from services.runner import Stack
 from shared import webhooks
-from tests.conftest import free_port, wait_for
+from tests.conftest import make_stack, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -77,14 +77,7 @@ def receiver():
 
 @pytest.fixture
 def stack(kafka_bootstrap: str, unique: str, tmp_path):
-    s = Stack(
-        bootstrap=kafka_bootstrap,
-        workdir=tmp_path,
-        topic_prefix=f"{unique}.",
-        group_prefix=unique,
-        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
-        extra_env={"WARWIRE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"},
-    )
+    s = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8")
     s.start()
     try:
         s.wait_healthy(timeout=180)

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from kafka.admin import KafkaAdminClient
 
-from services.runner import Stack, StackPorts
+from services.runner import Stack
 from shared.deadletter import original_value
 from shared.kafka_admin import ensure_topics
 from shared.messages import decode, encode, headers_dict
 from shared.schemas import Article, DeadLetter, StrikeEvent
 from shared.topics import ARTICLES_RAW, TopicNames
-from tests.conftest import consume_all, free_port, make_producer, wait_for
+from tests.conftest import consume_all, make_producer, make_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -32,13 +32,7 @@ def _article(aid: str, body: str, source: str) -> Article:
 
 @pytest.fixture
 def extract_stack(kafka_bootstrap: str, unique: str, tmp_path):
-    stack = Stack(
-        bootstrap=kafka_bootstrap,
-        workdir=tmp_path,
-        topic_prefix=f"{unique}.",
-        group_prefix=unique,
-        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
-    )
+    stack = make_stack(kafka_bootstrap, unique, tmp_path)
     ensure_topics(kafka_bootstrap, TopicNames(stack.topic_prefix))
     stack.start(("extract",))
     try:
