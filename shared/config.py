@@ -6,6 +6,8 @@ without it: ``KAFKA_BOOTSTRAP_SERVERS`` and ``DATABASE_URL``.
 
 from __future__ import annotations
 
+import socket
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +31,11 @@ class CommonSettings(BaseSettings):
         description="Prefix of every consumer group id / Faust app id.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    instance_id: str = Field(
+        default_factory=socket.gethostname,
+        description="This worker's static consumer-group identity (Kafka static membership): a restarted "
+        "worker takes its partitions straight back. Give every worker of a group its own value.",
+    )
     webhook_allowed_networks: str = Field(
         default="",
         description="Comma-separated CIDRs webhook URLs may resolve to although private/loopback "

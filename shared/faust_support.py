@@ -37,6 +37,9 @@ def make_app(
         broker_commit_interval=1.0,
         # A killed worker's partitions move to the survivors after this, not after the 60 s default.
         broker_session_timeout=10.0,
+        # Static membership: a worker restarted after a crash rejoins as itself and gets its partitions
+        # back at once, instead of waiting for the dead member to expire and a second rebalance.
+        consumer_group_instance_id=f"{settings.instance_id}-{service}",
         broker_heartbeat_interval=3.0,
         web_enabled=True,
         web_host=web_host,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.api.app import create_app
 from services.api.consumer import Materialiser
+from services.api.feed import ChangeFeed
 from services.api.settings import ApiSettings
 from services.api.store import Store
 from shared.http import serve
@@ -18,13 +19,16 @@ def main() -> None:
     names = TopicNames(settings.topic_prefix)
     ensure_topics(settings.bootstrap_list, names)
     store = Store(settings.database_url)
-    materialiser = Materialiser(settings.bootstrap_list, names, f"{settings.group_prefix}-api", store)
+    feed = ChangeFeed()
+    materialiser = Materialiser(settings.bootstrap_list, names, f"{settings.group_prefix}-api", store, feed)
     app = create_app(
         store,
         max_limit=settings.api_max_limit,
         materialiser=materialiser,
         api_keys=settings.api_key_set,
         allowed_networks=settings.allowed_networks,
+        feed=feed,
+        heartbeat_s=settings.api_sse_heartbeat_s,
     )
     serve(app, settings.api_http_host, settings.api_http_port, settings.log_level)
 

@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.api.feed import ChangeFeed
 from services.api.store import Page, Store
 from shared import webhooks
 from shared.http import instrument
@@ -39,6 +40,8 @@ def create_app(
     materialiser: Any | None = None,
     api_keys: set[str] | None = None,
     allowed_networks: list[str] | None = None,
+    feed: ChangeFeed | None = None,
+    heartbeat_s: float = 15.0,
 ) -> FastAPI:
     """``materialiser`` (optional) is started and stopped with the app; tests may pass None."""
 
@@ -154,6 +157,68 @@ def create_app(
                 404, detail={"reason": "not_found", "detail": f"no webhook {subscription_id}"}
             )
         return {"items": await store.list_deliveries(subscription_id, limit=limit)}
+
+    @app.get(
+        "/v1/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+    )
+    async def stream(
+        request: Request,
+        types: Annotated[str, Query(pattern="^(event|alert)(,(event|alert))?$")] = "event,alert",
+        event_type: Annotated[str | None, Query(pattern="^(strike|statement)$")] = None,
+        kind: Annotated[str | None, Query(max_length=40)] = None,
+        min_severity: Severity | None = None,
+        country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+        last_event_id: Annotated[str | None, Query(max_length=20)] = None,
+        last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+    ) -> StreamingResponse:
+        """Live feed of events and alerts as they are stored. Each message has ``event: event|alert``,
+        ``id: <sequence>`` and the JSON document; reconnect with ``Last-Event-ID`` (header or query) to
+        receive what was missed. Comment lines are heartbeats. Filters apply on the server."""
+        raw = last_event_id_header if last_event_id_header is not None else last_event_id
+        if raw is None or raw == "":
+            cursor = store.last_seq
+        elif raw.isdigit():
+            cursor = int(raw)
+        else:
+            raise HTTPException(
+                400,
+                detail={"reason": "bad_last_event_id", "detail": "Last-Event-ID must be a sequence number"},
+            )
+        wanted_types = set(types.split(","))
+        floor = Severity(min_severity).rank if min_severity else 0
+
+        def keep(kind_name: str, doc: dict[str, Any]) -> bool:
+            if kind_name not in wanted_types:
+                return False
+            if kind_name == "event":
+                if event_type and doc.get("event_type") != event_type:
+                    return False
+                places = doc.get("locations") or (doc.get("about") or {}).get("places") or []
+                return not country or any(p.get("country_code") == country.upper() for p in places)
+            if kind and doc.get("kind") != kind:
+                return False
+            if Severity(doc.get("severity", "low")).rank < floor:
+                return False
+            return not country or doc.get("theater") == country.upper()
+
+        async def messages() -> AsyncIterator[bytes]:
+            nonlocal cursor
+            yield b"retry: 2000\n\n"
+            while not await request.is_disconnected():
+                rows = await store.changes_since(cursor)
+                for seq, kind_name, doc in rows:
+                    cursor = seq
+                    if keep(kind_name, doc):
+                        yield f"id: {seq}\nevent: {kind_name}\ndata: {json.dumps(doc)}\n\n".encode()
+                if rows:
+                    continue
+                if feed is None or not await feed.wait_past(cursor, heartbeat_s):
+                    yield b": heartbeat\n\n"
+
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(messages(), media_type="text/event-stream", headers=headers)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import BaseModel
 
+from services.api.feed import ChangeFeed
 from services.api.store import Store
 from shared.deadletter import make_dead_letter
 from shared.messages import DecodeError, decode, encode
@@ -24,9 +25,17 @@ log = logging.getLogger(__name__)
 
 
 class Materialiser:
-    def __init__(self, bootstrap: list[str], names: TopicNames, group_id: str, store: Store) -> None:
+    def __init__(
+        self,
+        bootstrap: list[str],
+        names: TopicNames,
+        group_id: str,
+        store: Store,
+        feed: ChangeFeed | None = None,
+    ) -> None:
         self.names = names
         self.store = store
+        self.feed = feed
         self.models: dict[str, type[BaseModel]] = {
             names.events_strike: StrikeEvent,
             names.events_statement: StatementEvent,
@@ -75,6 +84,8 @@ class Materialiser:
                     await self._handle([rec for records in batches.values() for rec in records])
                     # Offsets only after the write: a crash re-delivers, and upserts absorb it.
                     await self.consumer.commit()
+                    if self.feed is not None:
+                        await self.feed.announce(self.store.last_seq)
         except asyncio.CancelledError:
             raise
         except Exception:

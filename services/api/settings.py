@@ -19,6 +19,9 @@ class ApiSettings(CommonSettings):
         default="",
         description="Comma-separated API keys (X-API-Key) required for webhook management; empty: open (development only).",
     )
+    api_sse_heartbeat_s: float = Field(
+        default=15.0, gt=0, description="Seconds between SSE heartbeat comments."
+    )
     api_max_limit: int = Field(default=500, description="Upper bound of the limit query parameter.")
 
     @property

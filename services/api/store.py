@@ -215,6 +215,28 @@ class Store:
         rows = rows[:limit]
         return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
 
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    async def changes_since(self, seq: int, *, limit: int = 500) -> list[tuple[int, str, dict[str, Any]]]:
+        """Events and alerts written after ``seq``, oldest first, as (seq, "event" | "alert", payload)."""
+        async with self.sessions() as s:
+            events = (
+                await s.execute(
+                    select(EventRow).where(EventRow.seq > seq).order_by(EventRow.seq).limit(limit)
+                )
+            ).scalars()
+            alerts = (
+                await s.execute(
+                    select(AlertRow).where(AlertRow.seq > seq).order_by(AlertRow.seq).limit(limit)
+                )
+            ).scalars()
+            merged = [(r.seq, "event", r.payload) for r in events] + [
+                (r.seq, "alert", r.payload) for r in alerts
+            ]
+        return sorted(merged, key=lambda x: x[0])[:limit]
+
     async def upsert_webhook(self, sub: WebhookSubscription) -> None:
         """Written by the request handler and again by the materialiser: an insert race ends in an update."""
         payload = json.loads(sub.model_dump_json(exclude={"secret"}))

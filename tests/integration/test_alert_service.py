@@ -241,6 +241,7 @@ def test_seed_alerts_delivered_once_after_the_receiver_recovers(
     assert any(d.reason == "invalid_json" and d.service == "alert" for d in dead)
 
 
+@pytest.mark.faults
 def test_sigkill_mid_stream_loses_and_invents_no_alert(
     stack: Stack, receiver: str, seeds, kafka_bootstrap
 ) -> None:
