@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.alert.app import build_app, internal_topics
+from services.alert.detectors import capitals
 from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
 from shared.faust_support import run_worker
@@ -18,6 +19,7 @@ def main() -> None:
         settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
     )
     rules = AlertRules.load(settings.alert_rules_path)
+    capitals()  # build the lookup now, not on the worker's event loop at the first long-range strike
     run_worker(build_app(settings, rules), loglevel=settings.log_level)
 
 

