@@ -65,13 +65,17 @@ class UnsafeURL(ValueError):
 def check_url(url: str, allowed_networks: list[str]) -> None:
     """Refuse URLs that resolve to private, loopback, link-local or otherwise internal addresses,
     unless an allow-listed network contains them. Raises UnsafeURL with the reason."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when out of range
+    except ValueError as exc:
+        raise UnsafeURL(f"not a valid URL: {exc}") from exc
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise UnsafeURL("the URL must be http(s) with a host")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise UnsafeURL(f"cannot resolve {parts.hostname}: {exc}") from exc
+        infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a label over 63 characters, for one
+        raise UnsafeURL(f"cannot resolve {parts.hostname[:100]}: {exc}") from exc
     allowed = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
     for info in infos:
         addr = ipaddress.ip_address(info[4][0])

@@ -113,6 +113,7 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
             backoff_max_s=settings.alert_webhook_backoff_max_s,
             timeout_s=settings.alert_webhook_timeout_s,
             allowed_networks=tuple(settings.allowed_networks),
+            dedupe_window_s=settings.alert_webhook_dedupe_window_s,
         ),
     )
 

@@ -21,6 +21,12 @@ class AlertSettings(CommonSettings):
         default=0.5, gt=0, description="First retry delay (exponential, jittered)."
     )
     alert_webhook_backoff_max_s: float = Field(default=30.0, gt=0, description="Largest retry delay.")
+    alert_webhook_dedupe_window_s: float = Field(
+        default=86400.0,
+        ge=0,
+        description="How far back a restarted deliverer reads the delivery log, so an alert version it "
+        "already delivered (and that a crashed alert worker re-published) is not sent again.",
+    )
     alert_webhook_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one webhook request.")
     alert_rules_path: str = Field(
         default="config/alerts.yaml", description="Detector thresholds, baseline and custom rules (YAML)."

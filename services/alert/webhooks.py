@@ -20,6 +20,7 @@ import json
 import logging
 import random
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from shared.topics import DEADLETTER, TopicNames
 from shared.topics import WEBHOOK_DELIVERIES as DELIVERIES_SPEC
 
 log = logging.getLogger(__name__)
+FINAL_OUTCOMES = frozenset({"delivered", "gave_up"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class DeliveryPolicy:
     timeout_s: float = 5.0
     max_response_bytes: int = 65536
     allowed_networks: tuple[str, ...] = ()
+    dedupe_window_s: float = 86400.0
+    dedupe_capacity: int = 100_000
 
     def delay(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^attempt)]."""
@@ -80,8 +84,59 @@ class Deliverer:
         self.group = f"{group_prefix}-webhook-{sub.subscription_id}"
         self.producer = producer
         self.policy = policy
+        # webhook-ids already delivered or given up: a worker killed after publishing an alert but before
+        # recording it re-publishes the same version, and the receiver must not get it twice.
+        self.done: OrderedDict[str, None] = OrderedDict()
+
+    def _remember(self, webhook_id: str) -> None:
+        self.done[webhook_id] = None
+        while len(self.done) > self.policy.dedupe_capacity:
+            self.done.popitem(last=False)
+
+    async def load_done(self) -> None:
+        """Seed ``done`` from the durable delivery log (``webhooks.deliveries``, keyed by subscription)."""
+        if self.policy.dedupe_window_s <= 0:
+            return
+        key = self.sub.subscription_id.encode()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
+            client_id=f"warwire-webhook-log-{self.sub.subscription_id}",
+        )  # fmt: skip
+        await consumer.start()
+        try:
+            # The topic contract fixes the partition count; a consumer's own metadata cache knows only
+            # subscribed topics, and stopping an unassigned group-less consumer raises CancelledError.
+            tps = [
+                TopicPartition(self.names.webhook_deliveries, p) for p in range(DELIVERIES_SPEC.partitions)
+            ]
+            consumer.assign(tps)
+            since = int((time.time() - self.policy.dedupe_window_s) * 1000)
+            starts = await consumer.offsets_for_times({tp: since for tp in tps})
+            ends = await consumer.end_offsets(tps)
+            for tp in tps:
+                found = starts.get(tp)
+                consumer.seek(tp, found.offset if found is not None else ends[tp])
+            while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
+                    for record in records:
+                        if record.key != key or record.value is None:
+                            continue
+                        try:
+                            entry = decode(WebhookDelivery, record.value)
+                        except DecodeError:
+                            continue
+                        if entry.outcome in FINAL_OUTCOMES:
+                            self._remember(entry.webhook_id)
+        finally:
+            await consumer.stop()
+        log.info(
+            "subscription %s: %d delivered alert versions remembered",
+            self.sub.subscription_id,
+            len(self.done),
+        )
 
     async def run(self) -> None:
+        await self.load_done()
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
             auto_offset_reset="latest", client_id=f"warwire-webhook-{self.sub.subscription_id}",
@@ -109,11 +164,15 @@ class Deliverer:
 
     async def deliver(self, alert: Alert, body: bytes, client: httpx.AsyncClient) -> bool:
         webhook_id = f"{alert.alert_id}:{alert.version}"
+        if webhook_id in self.done:
+            WEBHOOK_DELIVERIES.labels("skipped_duplicate").inc()
+            return True
         started = time.monotonic()
         for attempt in range(1, self.policy.max_attempts + 1):
             outcome, status, error, ms = await self._attempt(webhook_id, body, client)
             await self._log(webhook_id, alert, attempt, outcome, status, error, ms)
             if outcome == "delivered":
+                self._remember(webhook_id)
                 return True
             if outcome == "refused":
                 break
@@ -165,6 +224,7 @@ class Deliverer:
 
     async def _give_up(self, webhook_id: str, alert: Alert, body: bytes, attempts: int) -> None:
         await self._log(webhook_id, alert, attempts, "gave_up", None, "retries exhausted", 0.0)
+        self._remember(webhook_id)
         record = make_dead_letter(
             service="alert", reason="webhook_undeliverable", key=webhook_id.encode(), value=body,
             detail=f"subscription {self.sub.subscription_id}: {attempts} attempts to the receiver failed",
@@ -189,13 +249,14 @@ class _StartAtCreation(ConsumerRebalanceListener):
         fresh = [tp for tp in assigned if await self.consumer.committed(tp) is None]
         if not fresh:
             return
+        # The end offsets are read first and sought as numbers: seek_to_end would be resolved lazily at
+        # the next fetch, skipping an alert published in between. Whatever arrives after this snapshot
+        # has an offset at or past it.
+        ends = await self.consumer.end_offsets(fresh)
         offsets = await self.consumer.offsets_for_times({tp: self.created_ms for tp in fresh})
         for tp in fresh:
             found = offsets.get(tp)
-            if found is not None:
-                self.consumer.seek(tp, found.offset)
-            else:
-                await self.consumer.seek_to_end(tp)
+            self.consumer.seek(tp, found.offset if found is not None else ends[tp])
 
 
 class WebhookSupervisor:
@@ -227,8 +288,11 @@ class WebhookSupervisor:
                     for record in records:
                         self._apply(record, producer)
                 for sub_id, (_, task) in list(self.tasks.items()):
-                    if task.done() and not task.cancelled() and task.exception() is not None:
-                        log.error("deliverer for %s crashed: %r; restarting", sub_id, task.exception())
+                    # Tasks the supervisor cancels itself are removed first; any other end is a failure
+                    # (a library's CancelledError included), so the deliverer is restarted.
+                    if task.done():
+                        why = "cancelled" if task.cancelled() else repr(task.exception())
+                        log.error("deliverer for %s ended (%s); restarting", sub_id, why)
                         sub = self.tasks.pop(sub_id)[0]
                         self._start(sub, producer)
         finally:
