@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a fresh machine for warwire: Java 17 + Maven (apt-get, as root), the Python
-# virtualenv from the hashed lock file (via a pinned uv), and the Kafka broker jars (Maven Central).
+# virtualenv from the hashed lock file (via a pinned uv), the Kafka broker jars (Maven Central),
+# PostgreSQL and Chromium (Debian's packages).
 # Re-running is cheap: each step is skipped when its stamp is current.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,6 +53,12 @@ fi
 # 3. Kafka broker jars.
 bash "$ROOT/scripts/kafka.sh" fetch
 
-# 4. The offline gazetteer index (built once from the pinned GeoNames packages; ~20 s the first time).
+# 4. PostgreSQL (Debian's server package) for the store's tests on PostgreSQL and the API benchmark, and
+#    Debian's Chromium for the live page's browser test (Playwright drives it; it downloads no browser).
+bash "$ROOT/scripts/postgres.sh" install
+command -v chromium >/dev/null 2>&1 || apt_install chromium \
+  || say "Chromium not installed (needs root and apt-get): the live page's browser test will be skipped"
+
+# 5. The offline gazetteer index (built once from the pinned GeoNames packages; ~20 s the first time).
 "$VENV/bin/warwire" gazetteer >/dev/null
 say "ready"

@@ -138,6 +138,33 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """Apply the API store's Alembic migrations to DATABASE_URL (the API also does so at start-up),
+    or print the revision the database is at."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from services.api.settings import ApiSettings
+    from services.api.store import Store
+
+    async def run() -> str:
+        store = Store(ApiSettings().database_url)
+        try:
+            if args.action == "upgrade":
+                await store.start()
+            async with store.engine.connect() as conn:
+                try:
+                    return str((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar())
+                except Exception:
+                    return "none (not migrated)"
+        finally:
+            await store.close()
+
+    print(f"schema revision: {asyncio.run(run())}")
+    return 0
+
+
 class _Progress:
     """A one-line progress bar on stderr for large inputs."""
 
@@ -190,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     ev.add_argument("--errors", action="store_true", help="list per-article misses on stderr")
     sub.add_parser("gazetteer", help="build the offline gazetteer index (done by make setup)")
+    db = sub.add_parser("db", help="the API store's schema: apply migrations or show the revision")
+    db.add_argument("action", choices=["upgrade", "current"])
     con = sub.add_parser("contracts", help="regenerate contracts/ (JSON Schema, AsyncAPI) from the models")
     con.add_argument("--check", action="store_true", help="exit 1 if contracts/ drifted from the models")
     args = parser.parse_args(argv)
@@ -207,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "contracts": cmd_contracts,
         "eval": cmd_eval,
         "gazetteer": cmd_gazetteer,
+        "db": cmd_db,
     }
     return handlers[args.command](args)
 

@@ -4,6 +4,7 @@ start one with scripts/kafka.sh on a free port for the session and stop it after
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -77,23 +78,33 @@ def seeds() -> list[Path]:
 def consume_all(
     bootstrap: str, topic: str, *, expect: int, timeout: float = 60.0, group: str | None = None
 ) -> list[Any]:
-    """Read ``topic`` from the beginning until ``expect`` records arrived (kafka-python)."""
-    from kafka import KafkaConsumer
+    """Read ``topic`` from the beginning until at least ``expect`` records arrived, then on to the end
+    offsets of every partition, so a topic holding re-published copies is still read whole (kafka-python).
+    Returns what was read by ``timeout`` (fewer records if fewer arrived)."""
+    from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(
-        topic,
         bootstrap_servers=bootstrap,
         group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=group is not None,
-        consumer_timeout_ms=500,
     )
     records: list[Any] = []
     try:
         deadline = time.monotonic() + timeout
+        ids = wait_for(lambda: consumer.partitions_for_topic(topic), timeout, f"partitions of {topic}")
+        partitions = [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        if group is None:
+            consumer.seek_to_beginning(*partitions)
         while len(records) < expect and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=500).values():
                 records.extend(batch)
+        if len(records) >= expect:
+            ends = consumer.end_offsets(partitions)
+            while time.monotonic() < deadline and any(consumer.position(tp) < ends[tp] for tp in partitions):
+                for batch in consumer.poll(timeout_ms=500).values():
+                    records.extend(batch)
     finally:
         consumer.close()
     return records
@@ -121,3 +132,53 @@ def make_stack(kafka_bootstrap: str, unique: str, workdir: Path, **env: str) -> 
         ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
         extra_env=env,
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL (Debian's package, started by scripts/postgres.sh) for the session; yields its
+    base URL without a database name. WARWIRE_TEST_POSTGRES_URL reuses a running server instead."""
+    if os.environ.get("WARWIRE_TEST_POSTGRES_URL"):
+        yield os.environ["WARWIRE_TEST_POSTGRES_URL"].rstrip("/")
+        return
+    port = free_port()
+    # Not under pytest's tmp dir: that is private to root, and the server runs as the postgres user.
+    data = ROOT / ".cache" / "postgres" / f"test-{port}"
+    env = dict(
+        os.environ, PG_PORT=str(port), PG_DATA_DIR=str(data), PG_OPTS="-c fsync=off -c full_page_writes=off"
+    )
+    script = str(ROOT / "scripts" / "postgres.sh")
+    subprocess.run(["bash", script, "start"], env=env, check=True)
+    try:
+        yield f"postgresql+asyncpg://warwire@127.0.0.1:{port}"
+    finally:
+        subprocess.run(["bash", script, "stop"], env=env, check=False)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, unique: str) -> str:
+    """The API store's URL on each supported database: an SQLite file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'api.sqlite'}"
+    base = request.getfixturevalue("postgres_server")
+    host_port = base.split("@", 1)[1]
+    host, port = host_port.split(":")
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            host,
+            "-p",
+            port,
+            "-U",
+            "warwire",
+            "-d",
+            "postgres",
+            "-qc",
+            f"CREATE DATABASE {unique}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return f"{base}/{unique}"

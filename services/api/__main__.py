@@ -26,6 +26,8 @@ def main() -> None:
         max_limit=settings.api_max_limit,
         materialiser=materialiser,
         api_keys=settings.api_key_set,
+        read_keys_required=settings.api_read_keys_required,
+        max_body_bytes=settings.api_max_body_bytes,
         allowed_networks=settings.allowed_networks,
         feed=feed,
         heartbeat_s=settings.api_sse_heartbeat_s,

@@ -19,6 +19,11 @@ class ApiSettings(CommonSettings):
         default="",
         description="Comma-separated API keys (X-API-Key) required for webhook management; empty: open (development only).",
     )
+    api_read_keys_required: bool = Field(
+        default=False,
+        description="Require an X-API-Key from WARWIRE_API_KEYS on reads too (production); false: reads are open.",
+    )
+    api_max_body_bytes: int = Field(default=65536, ge=1024, description="Larger request bodies get 413.")
     api_sse_heartbeat_s: float = Field(
         default=15.0, gt=0, description="Seconds between SSE heartbeat comments."
     )

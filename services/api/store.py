@@ -1,94 +1,214 @@
-"""The API's store (SQLAlchemy 2, async): events and alerts, upserted by id and version."""
+"""The API's store (SQLAlchemy 2, async; SQLite by default, PostgreSQL in production).
+
+- Writes are idempotent upserts by id and version: a version not newer than the stored one changes
+  nothing, so a re-delivered batch writes nothing.
+- One writer (the API's Kafka materialiser) numbers every write with a sequence: ``order_seq`` is fixed
+  when an event is first stored and orders pages (stable while events are updated), ``change_seq``
+  grows on every write and is the live feed's message id.
+- The schema comes from Alembic migrations (``services/api/migrations``), run by ``start()``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
+from services.api.feed import Change, change
+from services.api.tables import (
+    AlertRow,
+    DeliveryRow,
+    EventPointRow,
+    EventRow,
+    EventTermRow,
+    EventVersionRow,
+    WebhookRow,
+)
+from shared.schemas import Alert, Severity, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class EventRow(Base):
-    __tablename__ = "events"
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    event_type: Mapped[str] = mapped_column(String(16), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    strike_type: Mapped[str | None] = mapped_column(String(32), index=True)
-    actor: Mapped[str | None] = mapped_column(String(200), index=True)
-    country: Mapped[str | None] = mapped_column(String(2), index=True)
-    occurred_on: Mapped[str | None] = mapped_column(String(10), index=True)
-    confidence: Mapped[float] = mapped_column(Float)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+_WORD = re.compile(r"[\w'-]+", re.UNICODE)
+MAX_QUERY_WORDS = 8
 
 
-class AlertRow(Base):
-    __tablename__ = "alerts"
-    alert_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    severity: Mapped[str] = mapped_column(String(16), index=True)
-    theater: Mapped[str | None] = mapped_column(String(2), index=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+class BadCursor(ValueError):
+    """A cursor this API did not issue."""
 
 
-class WebhookRow(Base):
-    __tablename__ = "webhooks"
-    subscription_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, doc="The subscription without its secret.")
+CURSOR_PATTERN = r"^v1\.[0-9]{1,18}$"
 
 
-class DeliveryRow(Base):
-    __tablename__ = "webhook_deliveries"
-    delivery_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    subscription_id: Mapped[str] = mapped_column(String(64), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+def encode_cursor(seq: int) -> str:
+    """A page position: the version of the cursor format and the last row's order number."""
+    return f"v1.{seq}"
 
 
-Index("ix_events_seq_desc", EventRow.seq.desc())
-Index("ix_alerts_seq_desc", AlertRow.seq.desc())
+def decode_cursor(cursor: str) -> int:
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise BadCursor("not a cursor issued by this API (expected v1.<number>)")
+    return int(cursor[3:])
+
+
+@dataclass(frozen=True)
+class BBox:
+    """minLon, minLat, maxLon, maxLat (GeoJSON order); min_lon > max_lon crosses the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @classmethod
+    def parse(cls, raw: str) -> BBox:
+        parts = raw.split(",")
+        if len(parts) != 4:
+            raise ValueError("bbox is minLon,minLat,maxLon,maxLat")
+        try:
+            min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+        except ValueError as exc:
+            raise ValueError("bbox values must be numbers") from exc
+        if not all(-180 <= v <= 180 for v in (min_lon, max_lon)):
+            raise ValueError("bbox longitudes must be within -180..180")
+        if not all(-90 <= v <= 90 for v in (min_lat, max_lat)):
+            raise ValueError("bbox latitudes must be within -90..90")
+        if min_lat > max_lat:
+            raise ValueError("bbox minLat is above maxLat")
+        return cls(min_lon, min_lat, max_lon, max_lat)
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    type: str | None = None
+    strike_type: str | None = None
+    actor: str | None = None
+    target: str | None = None
+    country: str | None = None
+    place: str | None = None
+    bbox: BBox | None = None
+    since: date | None = None
+    until: date | None = None
+    updated_since: datetime | None = None
+    min_confidence: float | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    kind: str | None = None
+    severity: str | None = None
+    min_severity: str | None = None
+    theater: str | None = None
+    since: datetime | None = None
 
 
 @dataclass
 class Page:
     items: list[dict[str, Any]]
-    next_cursor: int | None
+    next_cursor: str | None
+
+
+def _key(name: str | None) -> str | None:
+    return name.strip().lower()[:200] if name and name.strip() else None
+
+
+def _terms(ev: StrikeEvent | StatementEvent) -> set[tuple[str, str]]:
+    """(role, lower-cased name) pairs behind the actor, target and place filters."""
+    out: set[tuple[str, str | None]] = set()
+    if isinstance(ev, StrikeEvent):
+        out.add(("actor", _key(ev.actor.name) if ev.actor else None))
+        out.update(("target", _key(t.name)) for t in ev.targets)
+        places = ev.locations
+    else:
+        out.add(("actor", _key(ev.speaker.name)))
+        out.update(("target", _key(a.name)) for a in ev.about.actors)
+        places = ev.about.places
+    for p in places:
+        out.update(("place", _key(n)) for n in (p.name, p.matched_text, p.admin1))
+    return {(role, term) for role, term in out if term}
+
+
+def _search_text(ev: StrikeEvent | StatementEvent) -> str:
+    """What ``q`` searches: names, places, weapon, the statement and the evidence sentences."""
+    parts: list[str | None] = [e.sentence for e in ev.evidence]
+    parts += [s.source for s in ev.sources]
+    if isinstance(ev, StrikeEvent):
+        parts += [ev.strike_type.value.replace("_", " "), ev.weapon, ev.actor.name if ev.actor else None]
+        parts += [t.name for t in ev.targets]
+        parts += [p.name for p in ev.locations] + [p.admin1 for p in ev.locations]
+        parts += [ev.launch_location.name if ev.launch_location else None]
+    else:
+        parts += [ev.speaker.name, ev.speaker.affiliation, ev.content]
+        parts += [a.name for a in ev.about.actors] + [p.name for p in ev.about.places]
+    return " ".join(p for p in parts if p).lower()
+
+
+def _theater(ev: StrikeEvent | StatementEvent) -> str | None:
+    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about.places
+    return next((p.country_code for p in places if p.country_code), None)
+
+
+def _points(ev: StrikeEvent | StatementEvent) -> list[tuple[float, float, int | None]]:
+    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about.places
+    return [(p.lat, p.lon, p.geo_precision) for p in places if p.lat is not None and p.lon is not None]
+
+
+def _latest(messages: Iterable[Any], id_attr: str) -> dict[str, Any]:
+    """The highest version of each id within one batch."""
+    latest: dict[str, Any] = {}
+    for m in messages:
+        key = getattr(m, id_attr)
+        if key not in latest or m.version > latest[key].version:
+            latest[key] = m
+    return latest
+
+
+def _migrate(connection: Connection) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
 
 
 class Store:
-    """Single-writer store: the API's consumer writes, request handlers read."""
+    """Single writer (the materialiser), many readers (request handlers)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
         if url.startswith("sqlite") and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url)
+        self.dialect = url.split("+", 1)[0].split(":", 1)[0]
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "postgresql":
+            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
+            # that ignores the values, which is slow for skewed filters (a common actor vs a rare one).
+            kwargs = {
+                "pool_size": pool_size,
+                "max_overflow": pool_size,
+                "connect_args": {"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+            }
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._seq = 0
 
     async def start(self) -> None:
+        """Apply migrations, then continue the write sequence where the database left it."""
         async with self.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+            await conn.run_sync(_migrate)
         async with self.sessions() as s:
-            top_e = (await s.execute(select(func.max(EventRow.seq)))).scalar() or 0
-            top_a = (await s.execute(select(func.max(AlertRow.seq)))).scalar() or 0
-        self._seq = max(top_e, top_a)
+            tops = [
+                (await s.execute(select(func.max(col)))).scalar() or 0
+                for col in (EventRow.change_seq, AlertRow.change_seq)
+            ]
+        self._seq = max(tops)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -105,137 +225,267 @@ class Store:
         self._seq += 1
         return self._seq
 
-    async def upsert_events(self, events: list[StrikeEvent | StatementEvent]) -> int:
-        """Idempotent: a version not newer than the stored one is ignored. Returns rows written."""
-        written = 0
-        async with self.sessions.begin() as s:
-            for ev in events:
-                row = await s.get(EventRow, ev.event_id)
-                if row is not None and row.version >= ev.version:
-                    continue
-                payload = json.loads(ev.model_dump_json())
-                theater = _theater(ev)
-                values = dict(
-                    event_type=ev.event_type,
-                    version=ev.version,
-                    strike_type=getattr(ev, "strike_type", None),
-                    actor=_actor_name(ev),
-                    country=theater,
-                    occurred_on=ev.occurred_on.isoformat() if ev.occurred_on else None,
-                    confidence=ev.confidence,
-                    seq=self._next_seq(),
-                    updated_at=datetime.now(UTC),
-                    payload=payload,
-                )
-                if row is None:
-                    s.add(EventRow(event_id=ev.event_id, **values))
-                else:
-                    for k, v in values.items():
-                        setattr(row, k, v)
-                written += 1
-        return written
-
-    async def upsert_alerts(self, alerts: list[Alert]) -> int:
-        written = 0
-        async with self.sessions.begin() as s:
-            for al in alerts:
-                row = await s.get(AlertRow, al.alert_id)
-                if row is not None and row.version >= al.version:
-                    continue
-                values = dict(
-                    version=al.version,
-                    kind=al.kind.value,
-                    severity=al.severity.value,
-                    theater=al.theater,
-                    seq=self._next_seq(),
-                    updated_at=datetime.now(UTC),
-                    payload=json.loads(al.model_dump_json()),
-                )
-                if row is None:
-                    s.add(AlertRow(alert_id=al.alert_id, **values))
-                else:
-                    for k, v in values.items():
-                        setattr(row, k, v)
-                written += 1
-        return written
-
-    async def list_events(
-        self,
-        *,
-        limit: int,
-        cursor: int | None = None,
-        type: str | None = None,
-        strike_type: str | None = None,
-        actor: str | None = None,
-        country: str | None = None,
-    ) -> Page:
-        q = select(EventRow)
-        if type:
-            q = q.where(EventRow.event_type == type)
-        if strike_type:
-            q = q.where(EventRow.strike_type == strike_type)
-        if actor:
-            q = q.where(func.lower(EventRow.actor) == actor.lower())
-        if country:
-            q = q.where(EventRow.country == country.upper())
-        return await self._page(q, EventRow.seq, limit, cursor)
-
-    async def get_event(self, event_id: str) -> dict[str, Any] | None:
-        async with self.sessions() as s:
-            row = await s.get(EventRow, event_id)
-            return row.payload if row else None
-
-    async def list_alerts(
-        self,
-        *,
-        limit: int,
-        cursor: int | None = None,
-        kind: str | None = None,
-        severity: str | None = None,
-        theater: str | None = None,
-    ) -> Page:
-        q = select(AlertRow)
-        if kind:
-            q = q.where(AlertRow.kind == kind)
-        if severity:
-            q = q.where(AlertRow.severity == severity)
-        if theater:
-            q = q.where(AlertRow.theater == theater.upper())
-        return await self._page(q, AlertRow.seq, limit, cursor)
-
-    async def _page(self, q: Any, seq: Any, limit: int, cursor: int | None) -> Page:
-        """Newest first by the write sequence; the cursor is the last row's seq, so pages are stable
-        while new rows arrive."""
-        q = q.order_by(seq.desc()).limit(limit + 1)
-        if cursor is not None:
-            q = q.where(seq < cursor)
-        async with self.sessions() as s:
-            rows = list((await s.execute(q)).scalars())
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([r.payload for r in rows], rows[-1].seq if more and rows else None)
-
     @property
     def last_seq(self) -> int:
         return self._seq
 
-    async def changes_since(self, seq: int, *, limit: int = 500) -> list[tuple[int, str, dict[str, Any]]]:
-        """Events and alerts written after ``seq``, oldest first, as (seq, "event" | "alert", payload)."""
+    # -- writes ---------------------------------------------------------------------------------------
+
+    async def upsert_events(self, events: list[StrikeEvent | StatementEvent]) -> int:
+        """Idempotent: a version not newer than the stored one is ignored. Returns rows written."""
+        latest = _latest(events, "event_id")
+        if not latest:
+            return 0
+        now = datetime.now(UTC)
+        written = 0
+        async with self.sessions.begin() as s:
+            stored = {
+                r.event_id: (r.version, r.order_seq, r.first_stored_at)
+                for r in await s.execute(
+                    select(
+                        EventRow.event_id, EventRow.version, EventRow.order_seq, EventRow.first_stored_at
+                    ).where(EventRow.event_id.in_(list(latest)))
+                )
+            }
+            terms: list[dict[str, Any]] = []
+            points: list[dict[str, Any]] = []
+            versions: list[dict[str, Any]] = []
+            replaced: list[str] = []
+            for ev in latest.values():
+                old = stored.get(ev.event_id)
+                if old is not None and old[0] >= ev.version:
+                    continue
+                seq = self._next_seq()
+                payload = json.loads(ev.model_dump_json())
+                values = dict(
+                    event_type=ev.event_type, version=ev.version, strike_type=getattr(ev, "strike_type", None),
+                    actor=ev.actor.name if isinstance(ev, StrikeEvent) and ev.actor else
+                    (ev.speaker.name if isinstance(ev, StatementEvent) else None),
+                    country=_theater(ev), occurred_on=ev.occurred_on, confidence=ev.confidence, change_seq=seq,
+                    updated_at=now, search_text=_search_text(ev), payload=payload,
+                )  # fmt: skip
+                if old is None:
+                    await s.execute(
+                        insert(EventRow).values(
+                            event_id=ev.event_id, order_seq=seq, first_stored_at=now, **values
+                        )
+                    )
+                else:
+                    await s.execute(update(EventRow).where(EventRow.event_id == ev.event_id).values(**values))
+                    replaced.append(ev.event_id)
+                order = seq if old is None else old[1]
+                terms += [
+                    {"event_id": ev.event_id, "role": r, "term": t, "order_seq": order}
+                    for r, t in sorted(_terms(ev))
+                ]
+                points += [
+                    {"event_id": ev.event_id, "idx": i, "lat": lat, "lon": lon, "geo_precision": prec}
+                    for i, (lat, lon, prec) in enumerate(_points(ev))
+                ]
+                versions.append(
+                    {"event_id": ev.event_id, "version": ev.version, "stored_at": now, "payload": payload}
+                )
+                written += 1
+            if replaced:
+                await s.execute(delete(EventTermRow).where(EventTermRow.event_id.in_(replaced)))
+                await s.execute(delete(EventPointRow).where(EventPointRow.event_id.in_(replaced)))
+            for table, rows in ((EventTermRow, terms), (EventPointRow, points), (EventVersionRow, versions)):
+                if rows:
+                    await s.execute(insert(table), rows)
+        return written
+
+    async def upsert_alerts(self, alerts: list[Alert]) -> int:
+        latest = _latest(alerts, "alert_id")
+        if not latest:
+            return 0
+        now = datetime.now(UTC)
+        written = 0
+        async with self.sessions.begin() as s:
+            stored = dict(
+                (
+                    await s.execute(
+                        select(AlertRow.alert_id, AlertRow.version).where(AlertRow.alert_id.in_(list(latest)))
+                    )
+                ).all()
+            )
+            for al in latest.values():
+                old = stored.get(al.alert_id)
+                if old is not None and old >= al.version:
+                    continue
+                seq = self._next_seq()
+                values = dict(
+                    version=al.version, kind=al.kind.value, severity=al.severity.value,
+                    severity_rank=Severity(al.severity).rank, theater=al.theater, raised_at=al.raised_at,
+                    change_seq=seq, updated_at=now, payload=json.loads(al.model_dump_json()),
+                )  # fmt: skip
+                if old is None:
+                    await s.execute(insert(AlertRow).values(alert_id=al.alert_id, order_seq=seq, **values))
+                else:
+                    await s.execute(update(AlertRow).where(AlertRow.alert_id == al.alert_id).values(**values))
+                written += 1
+        return written
+
+    # -- reads ----------------------------------------------------------------------------------------
+
+    async def list_events(self, filters: EventFilters, *, limit: int, cursor: str | None = None) -> Page:
+        q, order = self.events_select(filters)
+        return await self._page(q, order, limit, cursor)
+
+    def events_select(self, filters: EventFilters) -> tuple[Any, Any]:
+        """The filtered SELECT behind GET /v1/events and the column that orders it, before paging
+        (the benchmark runs it too). With a name filter (place, target, actor: the likeliest to be
+        rare, first) the query walks that term's index newest first and joins each event by key;
+        otherwise it walks the events newest first. Either way the LIMIT stops the walk early."""
+        f = filters
+        names = [
+            (role, _key(value))
+            for role, value in (("place", f.place), ("target", f.target), ("actor", f.actor))
+        ]
+        names = [(role, term) for role, term in names if term]
+        conds: list[Any] = []
+        if names:
+            role, term = names.pop(0)
+            driver = EventTermRow.__table__.alias("driver")
+            q = select(driver.c.order_seq, EventRow.payload).join(
+                EventRow, EventRow.event_id == driver.c.event_id
+            )
+            conds += [driver.c.role == role, driver.c.term == term]
+            order: Any = driver.c.order_seq
+        else:
+            q = select(EventRow.order_seq, EventRow.payload)
+            order = EventRow.order_seq
+        if f.type:
+            conds.append(EventRow.event_type == f.type)
+        if f.strike_type:
+            conds.append(EventRow.strike_type == f.strike_type)
+        if f.country:
+            conds.append(EventRow.country == f.country.upper())
+        for role, term in names:
+            conds.append(
+                exists().where(
+                    EventTermRow.event_id == EventRow.event_id,
+                    EventTermRow.role == role,
+                    EventTermRow.term == term,
+                )
+            )
+        if f.bbox:
+            b = f.bbox
+            lon = (
+                EventPointRow.lon.between(b.min_lon, b.max_lon)
+                if b.min_lon <= b.max_lon
+                else or_(EventPointRow.lon >= b.min_lon, EventPointRow.lon <= b.max_lon)
+            )
+            conds.append(
+                exists().where(
+                    EventPointRow.event_id == EventRow.event_id,
+                    EventPointRow.lat.between(b.min_lat, b.max_lat),
+                    lon,
+                )
+            )
+        if f.since:
+            conds.append(EventRow.occurred_on >= f.since)
+        if f.until:
+            conds.append(EventRow.occurred_on <= f.until)
+        if f.updated_since:
+            conds.append(EventRow.updated_at >= f.updated_since)
+        if f.min_confidence is not None:
+            conds.append(EventRow.confidence >= f.min_confidence)
+        if f.q:
+            conds.append(self._text_match(f.q))
+        if conds:
+            q = q.where(and_(*conds))
+        return q, order
+
+    def _text_match(self, query: str) -> Any:
+        words = [w.lower() for w in _WORD.findall(query)][:MAX_QUERY_WORDS]
+        if self.dialect == "postgresql":
+            # The same expression as the GIN index ix_events_search, so the planner can use it.
+            return text(
+                "to_tsvector('english', events.search_text) @@ plainto_tsquery('english', :q)"
+            ).bindparams(q=" ".join(words))
+        return and_(*(EventRow.search_text.contains(w, autoescape=True) for w in words))
+
+    async def get_event(self, event_id: str) -> dict[str, Any] | None:
+        """The latest version, with ``history``: every stored version and the sources it added."""
         async with self.sessions() as s:
-            events = (
-                await s.execute(
-                    select(EventRow).where(EventRow.seq > seq).order_by(EventRow.seq).limit(limit)
-                )
-            ).scalars()
-            alerts = (
-                await s.execute(
-                    select(AlertRow).where(AlertRow.seq > seq).order_by(AlertRow.seq).limit(limit)
-                )
-            ).scalars()
-            merged = [(r.seq, "event", r.payload) for r in events] + [
-                (r.seq, "alert", r.payload) for r in alerts
-            ]
-        return sorted(merged, key=lambda x: x[0])[:limit]
+            payload = (
+                await s.execute(select(EventRow.payload).where(EventRow.event_id == event_id))
+            ).scalar()
+            if payload is None:
+                return None
+            rows = await s.execute(
+                select(EventVersionRow.version, EventVersionRow.stored_at, EventVersionRow.payload)
+                .where(EventVersionRow.event_id == event_id)
+                .order_by(EventVersionRow.version)
+            )
+            history: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            for version, stored_at, doc in rows:
+                sources = [src for src in doc.get("sources", []) if src.get("article_id") not in seen]
+                seen.update(src.get("article_id") for src in doc.get("sources", []))
+                history.append({
+                    "version": version, "stored_at": stored_at.astimezone(UTC).isoformat(),
+                    "source_count": len(doc.get("sources", [])), "added_sources": sources,
+                })  # fmt: skip
+        return {**payload, "history": history}
+
+    async def list_alerts(self, filters: AlertFilters, *, limit: int, cursor: str | None = None) -> Page:
+        f = filters
+        conds: list[Any] = []
+        if f.kind:
+            conds.append(AlertRow.kind == f.kind)
+        if f.severity:
+            conds.append(AlertRow.severity == f.severity)
+        if f.min_severity:
+            conds.append(AlertRow.severity_rank >= Severity(f.min_severity).rank)
+        if f.theater:
+            conds.append(AlertRow.theater == f.theater.upper())
+        if f.since:
+            conds.append(AlertRow.raised_at >= f.since)
+        q = select(AlertRow.order_seq, AlertRow.payload)
+        if conds:
+            q = q.where(and_(*conds))
+        return await self._page(q, AlertRow.order_seq, limit, cursor)
+
+    async def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as s:
+            found: dict[str, Any] | None = (
+                await s.execute(select(AlertRow.payload).where(AlertRow.alert_id == alert_id))
+            ).scalar()
+            return found
+
+    async def _page(self, q: Any, seq: Any, limit: int, cursor: str | None) -> Page:
+        """Newest first by first-stored order; the cursor marks the last row sent, so paging neither
+        repeats nor skips a row while new ones arrive or old ones are updated."""
+        q = q.order_by(seq.desc()).limit(limit + 1)
+        if cursor is not None:
+            q = q.where(seq < decode_cursor(cursor))
+        async with self.sessions() as s:
+            rows = (await s.execute(q)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([r[1] for r in rows], encode_cursor(rows[-1][0]) if more and rows else None)
+
+    async def changes_since(self, seq: int, *, limit: int = 500) -> list[Change]:
+        """Events and alerts written after ``seq``, oldest first, as live-feed changes."""
+        async with self.sessions() as s:
+            events = await s.execute(
+                select(EventRow.change_seq, EventRow.payload)
+                .where(EventRow.change_seq > seq)
+                .order_by(EventRow.change_seq)
+                .limit(limit)
+            )
+            merged = [(n, "event", p) for n, p in events]
+            alerts = await s.execute(
+                select(AlertRow.change_seq, AlertRow.payload)
+                .where(AlertRow.change_seq > seq)
+                .order_by(AlertRow.change_seq)
+                .limit(limit)
+            )
+            merged += [(n, "alert", p) for n, p in alerts]
+        return [change(n, kind, p) for n, kind, p in sorted(merged, key=lambda x: x[0])[:limit]]
+
+    # -- webhooks -------------------------------------------------------------------------------------
 
     async def upsert_webhook(self, sub: WebhookSubscription) -> None:
         """Written by the request handler and again by the materialiser: an insert race ends in an update."""
@@ -245,10 +495,13 @@ class Store:
                 async with self.sessions.begin() as s:
                     row = await s.get(WebhookRow, sub.subscription_id)
                     if row is None:
-                        new = WebhookRow(
-                            subscription_id=sub.subscription_id, created_at=sub.created_at, payload=payload
+                        s.add(
+                            WebhookRow(
+                                subscription_id=sub.subscription_id,
+                                created_at=sub.created_at,
+                                payload=payload,
+                            )
                         )
-                        s.add(new)
                     else:
                         row.payload = payload
                 return
@@ -256,12 +509,10 @@ class Store:
                 continue
 
     async def delete_webhook(self, subscription_id: str) -> bool:
+        # A plain DELETE: the request handler and the materialiser (on the tombstone) both delete it.
         async with self.sessions.begin() as s:
-            row = await s.get(WebhookRow, subscription_id)
-            if row is None:
-                return False
-            await s.delete(row)
-            return True
+            result = await s.execute(delete(WebhookRow).where(WebhookRow.subscription_id == subscription_id))
+            return bool(getattr(result, "rowcount", 0))
 
     async def list_webhooks(self) -> list[dict[str, Any]]:
         async with self.sessions() as s:
@@ -275,33 +526,27 @@ class Store:
 
     async def upsert_deliveries(self, deliveries: list[WebhookDelivery]) -> None:
         async with self.sessions.begin() as s:
+            known = set(
+                (
+                    await s.execute(
+                        select(DeliveryRow.delivery_id).where(
+                            DeliveryRow.delivery_id.in_([d.delivery_id for d in deliveries])
+                        )
+                    )
+                ).scalars()
+            )
             for d in deliveries:
-                if await s.get(DeliveryRow, d.delivery_id) is None:
+                if d.delivery_id not in known:
+                    known.add(d.delivery_id)
                     s.add(DeliveryRow(delivery_id=d.delivery_id, subscription_id=d.subscription_id,
                                       attempted_at=d.attempted_at, payload=json.loads(d.model_dump_json())))  # fmt: skip
 
     async def list_deliveries(self, subscription_id: str, *, limit: int) -> list[dict[str, Any]]:
         q = (
-            select(DeliveryRow)
+            select(DeliveryRow.payload)
             .where(DeliveryRow.subscription_id == subscription_id)
             .order_by(DeliveryRow.attempted_at.desc())
             .limit(limit)
         )
         async with self.sessions() as s:
-            return [r.payload for r in (await s.execute(q)).scalars()]
-
-    async def get_alert(self, alert_id: str) -> dict[str, Any] | None:
-        async with self.sessions() as s:
-            row = await s.get(AlertRow, alert_id)
-            return row.payload if row else None
-
-
-def _actor_name(ev: StrikeEvent | StatementEvent) -> str | None:
-    if isinstance(ev, StrikeEvent):
-        return ev.actor.name if ev.actor else None
-    return ev.speaker.name
-
-
-def _theater(ev: StrikeEvent | StatementEvent) -> str | None:
-    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about.places
-    return next((p.country_code for p in places if p.country_code), None)
+            return list((await s.execute(q)).scalars())

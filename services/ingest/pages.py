@@ -20,7 +20,7 @@ def extract_page(html: str, url: str | None = None) -> PageText | None:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, as_dict=True, include_comments=False, include_tables=False,
+        html, url=url, with_metadata=True, as_dict=False, include_comments=False, include_tables=False,
         favor_precision=True,
     )  # fmt: skip
     if not doc:
