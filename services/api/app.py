@@ -1,36 +1,78 @@
-"""The HTTP API (FastAPI): /v1/events, /v1/alerts, health and metrics. OpenAPI at /docs."""
+"""The HTTP API (FastAPI): events, alerts, the live feed (SSE), webhook subscriptions, health, metrics
+and the live page at ``/``. OpenAPI at /docs."""
 # No "from __future__ import annotations" here: FastAPI must see the local Annotated aliases at runtime.
 
 import asyncio
 import json
+import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response, Security
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.security import APIKeyHeader
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.api.feed import ChangeFeed
-from services.api.store import Page, Store
+from services.api.responses import (
+    ERRORS,
+    AlertPage,
+    DeliveryList,
+    EventDetail,
+    EventPage,
+    Readiness,
+    WebhookCreated,
+    WebhookList,
+)
+from services.api.store import CURSOR_PATTERN, AlertFilters, BadCursor, BBox, EventFilters, Page, Store
 from shared import webhooks
-from shared.http import instrument
-from shared.schemas import AlertKind, Severity, StrikeType, WebhookSubscription
+from shared.http import BodySizeLimit, instrument
+from shared.schemas import Alert, AlertKind, Severity, StrikeType, WebhookSubscription
+
+STATIC = FilePath(__file__).resolve().parent / "static"
+_NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+BBOX_PATTERN = f"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
+# Required for webhook management (and reads, when WARWIRE_API_READ_KEYS_REQUIRED is set).
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of WARWIRE_API_KEYS.")
 
 
 class WebhookIn(BaseModel):
     """A new subscription. Filters are optional; an empty list means any."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=2000, description="http(s) URL; must resolve to a public address.")
+    url: str = Field(
+        max_length=2000,
+        pattern=r"^https?://[^/?#\s]+",
+        description="http(s) URL; must resolve to a public address.",
+    )
     kinds: list[AlertKind] = Field(default_factory=list, max_length=20)
     min_severity: Severity = Severity.LOW
     actors: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
-    theaters: list[Annotated[str, Field(min_length=2, max_length=2)]] = Field(
+    theaters: list[Annotated[str, Field(pattern="^[A-Za-z]{2}$")]] = Field(
         default_factory=list, max_length=50
     )
+
+
+def _iso_only(value: object) -> object:
+    """Query times are ISO 8601 strings, as documented; pydantic alone would also take Unix numbers."""
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2015-10-07T12:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+
+
+def _bad(status: int, reason: str, detail: str) -> HTTPException:
+    return HTTPException(status, detail={"reason": reason, "detail": detail})
 
 
 def create_app(
@@ -39,15 +81,19 @@ def create_app(
     max_limit: int,
     materialiser: Any | None = None,
     api_keys: set[str] | None = None,
+    read_keys_required: bool = False,
     allowed_networks: list[str] | None = None,
     feed: ChangeFeed | None = None,
     heartbeat_s: float = 15.0,
+    max_body_bytes: int = 65536,
 ) -> FastAPI:
     """``materialiser`` (optional) is started and stopped with the app; tests may pass None."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.start()
+        if feed is not None:
+            feed.start_at(store.last_seq)
         if materialiser is not None:
             await materialiser.start()
         try:
@@ -57,74 +103,136 @@ def create_app(
                 await materialiser.stop()
             await store.close()
 
-    app = FastAPI(title="warwire API", version="1.0.0", lifespan=lifespan, docs_url="/docs")
+    app = FastAPI(
+        title="warwire API",
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        description="Conflict events extracted live from news, escalation alerts, a live feed and webhooks.",
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     instrument(app, "api")
-    Limit = Annotated[int, Query(ge=1, le=max_limit, description=f"Page size, 1..{max_limit}.")]
-    Cursor = Annotated[int | None, Query(ge=0, description="next_cursor from the previous page.")]
 
-    @app.get("/v1/events")
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Errors keep FastAPI's shape; a 405 lists every method the path supports in Allow."""
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"reason": _REASONS.get(exc.status_code, "error"), "detail": str(exc.detail)}
+        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            methods = {
+                m
+                for r in app.router.routes
+                if r.matches(request.scope)[0] != Match.NONE
+                for m in getattr(r, "methods", None) or ()
+            }
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+
+    def require_key(x_api_key: Annotated[str | None, Security(API_KEY)] = None) -> None:
+        if api_keys and x_api_key not in api_keys:
+            raise _bad(401, "unauthorized", "missing or wrong X-API-Key")
+
+    def open_read() -> None:
+        return None
+
+    Writer = Annotated[None, Depends(require_key)]
+    # Reads declare the key in the OpenAPI document only when this deployment requires it.
+    Reader = Annotated[None, Depends(require_key if read_keys_required else open_read)]
+    Limit = Annotated[int, Query(ge=1, le=max_limit, description=f"Page size, 1..{max_limit}.")]
+    Cursor = Annotated[
+        str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page.")
+    ]
+    Country = Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2.")]
+
+    async def page(listing: Awaitable[Page]) -> JSONResponse:
+        try:
+            p = await listing
+        except BadCursor as exc:  # the Query pattern refuses these first; kept for direct callers
+            raise _bad(400, "bad_cursor", str(exc)) from exc
+        return JSONResponse({"items": p.items, "next_cursor": p.next_cursor})
+
+    def found(doc: dict[str, Any] | None, what: str, key: str) -> JSONResponse:
+        if doc is None:
+            raise _bad(404, "not_found", f"no {what} {key}")
+        return JSONResponse(doc)
+
+    @app.get("/v1/events", response_model=EventPage, responses=ERRORS, tags=["events"])
     async def list_events(
+        _: Reader,
         limit: Limit = 50,
         cursor: Cursor = None,
         type: Annotated[str | None, Query(pattern="^(strike|statement)$")] = None,
         strike_type: StrikeType | None = None,
-        actor: Annotated[str | None, Query(max_length=200)] = None,
-        country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
-    ) -> dict[str, Any]:
-        """Newest first. Pages are stable: pass ``next_cursor`` back as ``cursor``."""
-        page = await store.list_events(
-            limit=limit,
-            cursor=cursor,
-            type=type,
-            strike_type=strike_type.value if strike_type else None,
-            actor=actor,
-            country=country,
-        )
-        return _page(page)
+        actor: Annotated[str | None, Query(min_length=1, max_length=200, description="Attacker or speaker, case-insensitive.")] = None,
+        target: Annotated[str | None, Query(min_length=1, max_length=200, description="A target (or, for statements, an actor spoken about).")] = None,
+        country: Country = None,
+        place: Annotated[str | None, Query(min_length=1, max_length=200, description="A place hit or named: town, province or the text as written.")] = None,
+        bbox: Annotated[str | None, Query(pattern=BBOX_PATTERN, description="minLon,minLat,maxLon,maxLat (WGS84); minLon > maxLon crosses the antimeridian.")] = None,
+        since: Annotated[IsoDate | None, Query(description="Occurred on or after this date.")] = None,
+        until: Annotated[IsoDate | None, Query(description="Occurred on or before this date.")] = None,
+        updated_since: Annotated[IsoDateTime | None, Query(description="Stored or updated at or after this time (ISO 8601).")] = None,
+        min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=200, description="Full-text search: every word must match.")] = None,
+    ) -> JSONResponse:  # fmt: skip
+        """Newest first, in the order events were first stored, so pages stay stable while events are
+        updated: pass ``next_cursor`` back as ``cursor``. An unknown cursor is a 400."""
+        try:
+            box = BBox.parse(bbox) if bbox else None
+        except ValueError as exc:
+            raise _bad(422, "invalid_bbox", str(exc)) from exc
+        if since and until and since > until:
+            raise _bad(422, "invalid_range", "since is after until")
+        filters = EventFilters(
+            type=type, strike_type=strike_type.value if strike_type else None, actor=actor, target=target,
+            country=country, place=place, bbox=box, since=since, until=until,
+            updated_since=_aware(updated_since), min_confidence=min_confidence, q=q,
+        )  # fmt: skip
+        return await page(store.list_events(filters, limit=limit, cursor=cursor))
 
-    @app.get("/v1/events/{event_id}")
-    async def get_event(event_id: str) -> dict[str, Any]:
-        found = await store.get_event(event_id)
-        if found is None:
-            raise HTTPException(404, detail={"reason": "not_found", "detail": f"no event {event_id}"})
-        return found
+    @app.get("/v1/events/{event_id}", response_model=EventDetail, responses=ERRORS, tags=["events"])
+    async def get_event(event_id: Annotated[str, Path(max_length=64)], _: Reader) -> JSONResponse:
+        """The latest version with its evidence, sources and version history."""
+        return found(await store.get_event(event_id), "event", event_id)
 
-    @app.get("/v1/alerts")
+    @app.get("/v1/alerts", response_model=AlertPage, responses=ERRORS, tags=["alerts"])
     async def list_alerts(
+        _: Reader,
         limit: Limit = 50,
         cursor: Cursor = None,
-        kind: Annotated[str | None, Query(max_length=40)] = None,
-        severity: Annotated[str | None, Query(pattern="^(low|medium|high|critical)$")] = None,
-        theater: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
-    ) -> dict[str, Any]:
-        return _page(
-            await store.list_alerts(limit=limit, cursor=cursor, kind=kind, severity=severity, theater=theater)
-        )
+        kind: AlertKind | None = None,
+        severity: Severity | None = None,
+        min_severity: Severity | None = None,
+        theater: Country = None,
+        since: Annotated[
+            IsoDateTime | None, Query(description="Raised at or after this time (ISO 8601).")
+        ] = None,
+    ) -> JSONResponse:
+        """Newest first; same paging as /v1/events."""
+        filters = AlertFilters(
+            kind=kind.value if kind else None, severity=severity.value if severity else None,
+            min_severity=min_severity.value if min_severity else None, theater=theater, since=_aware(since),
+        )  # fmt: skip
+        return await page(store.list_alerts(filters, limit=limit, cursor=cursor))
 
-    @app.get("/v1/alerts/{alert_id}")
-    async def get_alert(alert_id: str) -> dict[str, Any]:
-        found = await store.get_alert(alert_id)
-        if found is None:
-            raise HTTPException(404, detail={"reason": "not_found", "detail": f"no alert {alert_id}"})
-        return found
+    @app.get("/v1/alerts/{alert_id}", response_model=Alert, responses=ERRORS, tags=["alerts"])
+    async def get_alert(alert_id: Annotated[str, Path(max_length=64)], _: Reader) -> JSONResponse:
+        return found(await store.get_alert(alert_id), "alert", alert_id)
 
-    def require_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
-        if api_keys and x_api_key not in api_keys:
-            raise HTTPException(
-                401, detail={"reason": "unauthorized", "detail": "missing or wrong X-API-Key"}
-            )
-
-    Authorized = Annotated[None, Depends(require_key)]
-
-    @app.post("/v1/webhooks", status_code=201)
-    async def create_webhook(body: WebhookIn, _: Authorized) -> dict[str, Any]:
+    @app.post(
+        "/v1/webhooks", status_code=201, response_model=WebhookCreated, responses=ERRORS, tags=["webhooks"]
+    )
+    async def create_webhook(body: WebhookIn, _: Writer) -> JSONResponse:
         """Subscribe a URL to alerts. The response carries the signing secret; it is shown only here."""
         try:
             await asyncio.to_thread(webhooks.check_url, body.url, allowed_networks or [])
         except webhooks.UnsafeURL as exc:
-            raise HTTPException(422, detail={"reason": "unsafe_url", "detail": str(exc)}) from exc
+            raise _bad(422, "unsafe_url", str(exc)) from exc
         if materialiser is None:
-            raise HTTPException(503, detail={"reason": "no_broker", "detail": "subscriptions need Kafka"})
+            raise _bad(503, "no_broker", "subscriptions need Kafka")
         sub = WebhookSubscription(
             subscription_id="wh_" + secrets.token_hex(8), url=body.url, secret=webhooks.new_secret(), kinds=body.kinds,
             min_severity=body.min_severity, actors=body.actors, theaters=[t.upper() for t in body.theaters],
@@ -132,44 +240,55 @@ def create_app(
         )  # fmt: skip
         await materialiser.publish_subscription(sub)
         await store.upsert_webhook(sub)
-        return json.loads(sub.model_dump_json())
+        return JSONResponse(json.loads(sub.model_dump_json()), status_code=201)
 
-    @app.get("/v1/webhooks")
-    async def list_webhooks(_: Authorized) -> dict[str, Any]:
-        return {"items": await store.list_webhooks()}
+    @app.get("/v1/webhooks", response_model=WebhookList, responses=ERRORS, tags=["webhooks"])
+    async def list_webhooks(_: Writer) -> JSONResponse:
+        return JSONResponse({"items": await store.list_webhooks()})
 
-    @app.delete("/v1/webhooks/{subscription_id}", status_code=204)
-    async def delete_webhook(subscription_id: str, _: Authorized) -> Response:
+    @app.delete("/v1/webhooks/{subscription_id}", status_code=204, responses=ERRORS, tags=["webhooks"])
+    async def delete_webhook(subscription_id: Annotated[str, Path(max_length=64)], _: Writer) -> Response:
         if await store.get_webhook(subscription_id) is None:
-            raise HTTPException(
-                404, detail={"reason": "not_found", "detail": f"no webhook {subscription_id}"}
-            )
+            raise _bad(404, "not_found", f"no webhook {subscription_id}")
         if materialiser is not None:
             await materialiser.delete_subscription(subscription_id)
         await store.delete_webhook(subscription_id)
         return Response(status_code=204)
 
-    @app.get("/v1/webhooks/{subscription_id}/deliveries")
-    async def list_deliveries(subscription_id: str, _: Authorized, limit: Limit = 50) -> dict[str, Any]:
+    @app.get(
+        "/v1/webhooks/{subscription_id}/deliveries",
+        response_model=DeliveryList,
+        responses=ERRORS,
+        tags=["webhooks"],
+    )
+    async def list_deliveries(
+        subscription_id: Annotated[str, Path(max_length=64)], _: Writer, limit: Limit = 50
+    ) -> JSONResponse:
         """Every delivery attempt, newest first: outcome, HTTP status, error, duration."""
         if await store.get_webhook(subscription_id) is None:
-            raise HTTPException(
-                404, detail={"reason": "not_found", "detail": f"no webhook {subscription_id}"}
-            )
-        return {"items": await store.list_deliveries(subscription_id, limit=limit)}
+            raise _bad(404, "not_found", f"no webhook {subscription_id}")
+        return JSONResponse({"items": await store.list_deliveries(subscription_id, limit=limit)})
 
     @app.get(
         "/v1/stream",
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+        responses={
+            **ERRORS,
+            200: {
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "description": "Server-Sent Events",
+            },
+        },
+        tags=["live"],
     )
     async def stream(
         request: Request,
+        _: Reader,
         types: Annotated[str, Query(pattern="^(event|alert)(,(event|alert))?$")] = "event,alert",
         event_type: Annotated[str | None, Query(pattern="^(strike|statement)$")] = None,
-        kind: Annotated[str | None, Query(max_length=40)] = None,
+        kind: AlertKind | None = None,
         min_severity: Severity | None = None,
-        country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+        country: Country = None,
         last_event_id: Annotated[str | None, Query(max_length=20)] = None,
         last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
     ) -> StreamingResponse:
@@ -179,13 +298,10 @@ def create_app(
         raw = last_event_id_header if last_event_id_header is not None else last_event_id
         if raw is None or raw == "":
             cursor = store.last_seq
-        elif raw.isdigit():
+        elif raw.isascii() and raw.isdigit():
             cursor = int(raw)
         else:
-            raise HTTPException(
-                400,
-                detail={"reason": "bad_last_event_id", "detail": "Last-Event-ID must be a sequence number"},
-            )
+            raise _bad(400, "bad_last_event_id", "Last-Event-ID must be a sequence number")
         wanted_types = set(types.split(","))
         floor = Severity(min_severity).rank if min_severity else 0
 
@@ -197,7 +313,7 @@ def create_app(
                     return False
                 places = doc.get("locations") or (doc.get("about") or {}).get("places") or []
                 return not country or any(p.get("country_code") == country.upper() for p in places)
-            if kind and doc.get("kind") != kind:
+            if kind and doc.get("kind") != kind.value:
                 return False
             if Severity(doc.get("severity", "low")).rank < floor:
                 return False
@@ -207,11 +323,14 @@ def create_app(
             nonlocal cursor
             yield b"retry: 2000\n\n"
             while not await request.is_disconnected():
-                rows = await store.changes_since(cursor)
-                for seq, kind_name, doc in rows:
-                    cursor = seq
-                    if keep(kind_name, doc):
-                        yield f"id: {seq}\nevent: {kind_name}\ndata: {json.dumps(doc)}\n\n".encode()
+                # From the shared in-memory buffer; from the store when the client is further behind.
+                rows = feed.since(cursor) if feed is not None else None
+                if rows is None:
+                    rows = await store.changes_since(cursor)
+                for c in rows:
+                    cursor = c.seq
+                    if keep(c.kind, c.doc):
+                        yield c.message
                 if rows:
                     continue
                 if feed is None or not await feed.wait_past(cursor, heartbeat_s):
@@ -220,19 +339,35 @@ def create_app(
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(messages(), media_type="text/event-stream", headers=headers)
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
+        """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["operations"])
     async def readyz() -> JSONResponse:
+        """The database and Kafka are reachable and the consumer is running."""
         db = await store.ping()
+        kafka = materialiser is None or await materialiser.broker_reachable()
         consumer = materialiser is None or bool(materialiser.running)
-        ok = db and consumer
-        return JSONResponse({"database": db, "consumer": consumer}, status_code=200 if ok else 503)
+        ok = db and kafka and consumer
+        return JSONResponse(
+            {"database": db, "kafka": kafka, "consumer": consumer}, status_code=200 if ok else 503
+        )
 
+    @app.get("/", include_in_schema=False)
+    async def live_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
-def _page(page: Page) -> dict[str, Any]:
-    return {"items": page.items, "next_cursor": page.next_cursor}
+_REASONS = {404: "not_found", 405: "method_not_allowed"}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Query times without a zone are UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -67,6 +67,14 @@ class Materialiser:
         await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="materialiser")
 
+    async def broker_reachable(self, timeout_s: float = 2.0) -> bool:
+        """A metadata round trip to the broker, bounded in time (for /readyz)."""
+        try:
+            await asyncio.wait_for(self.consumer.topics(), timeout_s)
+            return True
+        except Exception:
+            return False
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -85,7 +93,7 @@ class Materialiser:
                     # Offsets only after the write: a crash re-delivers, and upserts absorb it.
                     await self.consumer.commit()
                     if self.feed is not None:
-                        await self.feed.announce(self.store.last_seq)
+                        await self._publish_changes(self.feed)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -93,6 +101,14 @@ class Materialiser:
             raise
         finally:
             self.running = False
+
+    async def _publish_changes(self, feed: ChangeFeed) -> None:
+        """One store read per batch feeds every stream client (see services/api/feed.py)."""
+        while True:
+            changes = await self.store.changes_since(feed.latest, limit=500)
+            await feed.publish(changes)
+            if len(changes) < 500:
+                return
 
     async def _handle(self, records: list[Any]) -> None:
         events: list[StrikeEvent | StatementEvent] = []

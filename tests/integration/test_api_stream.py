@@ -21,8 +21,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def api(kafka_bootstrap: str, unique: str, tmp_path) -> Iterator[Stack]:
-    stack = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_API_SSE_HEARTBEAT_S="0.5")
+def api(kafka_bootstrap: str, unique: str, tmp_path, database_url: str) -> Iterator[Stack]:
+    stack = make_stack(
+        kafka_bootstrap, unique, tmp_path, WARWIRE_API_SSE_HEARTBEAT_S="0.5", DATABASE_URL=database_url
+    )
     ensure_topics(kafka_bootstrap, TopicNames(stack.topic_prefix))
     stack.start(("api",))
     try:
