@@ -16,7 +16,9 @@ RUN useradd --create-home --uid 10001 warwire \
     && chown -R warwire:warwire /home/warwire
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /home/warwire
-USER warwire
+USER 10001
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
+# The offline gazetteer index is built once here (from the locked GeoNames packages), not at each start.
+RUN warwire gazetteer
 ENTRYPOINT ["warwire", "run"]
 CMD ["api"]

@@ -58,6 +58,9 @@ bash "$ROOT/scripts/kafka.sh" fetch
 bash "$ROOT/scripts/postgres.sh" install
 command -v chromium >/dev/null 2>&1 || apt_install chromium \
   || say "Chromium not installed (needs root and apt-get): the live page's browser test will be skipped"
+# Debian's Prometheus for the observability test (it scrapes the running services, checks the dashboards).
+command -v prometheus >/dev/null 2>&1 || apt_install prometheus \
+  || say "Prometheus not installed (needs root and apt-get): the dashboard test will be skipped"
 
 # 5. The offline gazetteer index (built once from the pinned GeoNames packages; ~20 s the first time).
 "$VENV/bin/warwire" gazetteer >/dev/null

@@ -7,11 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from shared.lag import EXIT_STALLED
 
 SERVICES = ("ingest", "extract", "alert", "api")
 
@@ -33,6 +36,11 @@ class Stack:
     ports: StackPorts = field(default_factory=StackPorts)
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Restarts of workers that exited with EXIT_STALLED (a wedged consumer), as docker compose would do.
+    restarts: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _supervisor: threading.Thread | None = field(default=None, repr=False)
+    _tick: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -50,6 +58,8 @@ class Stack:
                 "WARWIRE_ALERT_DATA_DIR": str(self.workdir / "faust-alert"),
                 "DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'api.sqlite'}",
                 "PYTHONUNBUFFERED": "1",
+                # Small pipelines here: a consumer with lag whose offset has not moved for 20 s is wedged.
+                "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "20",
             }
         )
         env.update(self.extra_env)
@@ -64,6 +74,23 @@ class Stack:
             self.start_one(name)
 
     def start_one(self, name: str) -> None:
+        with self._lock:
+            self._spawn(name)
+        if self._supervisor is None:
+            self._supervisor = threading.Thread(target=self._supervise, name="stack-supervisor", daemon=True)
+            self._supervisor.start()
+
+    def _supervise(self) -> None:
+        while True:
+            with self._lock:
+                for name, proc in list(self.procs.items()):
+                    if proc.poll() == EXIT_STALLED:
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
+                        self._spawn(name)
+            self._tick.wait(0.5)
+
+    def _spawn(self, name: str) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
@@ -94,7 +121,8 @@ class Stack:
                 time.sleep(0.25)
 
     def stop_one(self, name: str, *, kill: bool = False, timeout: float = 30.0) -> int | None:
-        proc = self.procs.pop(name, None)
+        with self._lock:
+            proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
             return proc.returncode if proc else None
         proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
@@ -106,3 +134,11 @@ class Stack:
 
     def stop(self) -> dict[str, int | None]:
         return {name: self.stop_one(name) for name in list(self.procs)}
+
+    def log_tails(self, lines: int = 60) -> str:
+        """The last ``lines`` of every service's log, for a failing test's report."""
+        out = []
+        for log in sorted(self.workdir.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"==> {log} <==\n" + "\n".join(tail))
+        return "\n".join(out)

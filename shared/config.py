@@ -36,6 +36,15 @@ class CommonSettings(BaseSettings):
         description="This worker's static consumer-group identity (Kafka static membership): a restarted "
         "worker takes its partitions straight back. Give every worker of a group its own value.",
     )
+    consumer_lag_interval_s: float = Field(
+        default=5.0, gt=0, description="How often a worker measures its consumer group's lag (the lag gauge)."
+    )
+    consumer_stall_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="A Faust worker whose committed offset has not moved for this long while it has lag "
+        "exits with code 75 so its supervisor restarts it (a wedged fetcher). 0 disables the exit.",
+    )
     webhook_allowed_networks: str = Field(
         default="",
         description="Comma-separated CIDRs webhook URLs may resolve to although private/loopback "

@@ -4,6 +4,7 @@ dead-letter publishing and the worker entry point with graceful shutdown."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.config import CommonSettings
 from shared.deadletter import make_dead_letter
+from shared.lag import EXIT_STALLED, LagMonitor, Partition, Stall
 from shared.messages import encode
 from shared.metrics import DEAD_LETTERS
 from shared.topics import DEADLETTER, TopicNames
@@ -39,7 +41,7 @@ def make_app(
         broker_session_timeout=10.0,
         # Static membership: a worker restarted after a crash rejoins as itself and gets its partitions
         # back at once, instead of waiting for the dead member to expire and a second rebalance.
-        consumer_group_instance_id=f"{settings.instance_id}-{service}",
+        consumer_group_instance_id=f"{settings.instance_id}-{service}" if settings.instance_id else None,
         broker_heartbeat_interval=3.0,
         web_enabled=True,
         web_host=web_host,
@@ -53,6 +55,10 @@ def make_app(
         logging_config=None,
     )
 
+    @app.task
+    async def watch_lag() -> None:
+        await _lag_monitor(app, settings).run()
+
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
         return web.json({"status": "ok", "service": service})
@@ -62,6 +68,35 @@ def make_app(
         return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
     return app
+
+
+def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
+    """Lag of the topics the app's agents read (not changelogs: the group commits no offsets for those)."""
+    topics = {t for agent in app.agents.values() for t in getattr(agent.channel, "topics", ())}
+
+    def owned() -> set[Partition]:
+        return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
+
+    async def on_stall(stalls: list[Stall]) -> None:
+        for s in stalls:
+            log.error(
+                "consumer stalled: %s[%d] committed %d of %d, unchanged for %.0f s",
+                *s.partition, s.committed, s.end, s.stuck_for_s,
+            )  # fmt: skip
+        if settings.consumer_stall_timeout_s > 0:
+            log.error("exiting with %d so the supervisor restarts this worker", EXIT_STALLED)
+            logging.shutdown()
+            os._exit(EXIT_STALLED)  # crash-only: offsets are committed after the work, so nothing is lost
+
+    return LagMonitor(
+        settings.bootstrap_list,
+        app.conf.id,
+        sorted(topics),
+        owned=owned,
+        interval_s=settings.consumer_lag_interval_s,
+        stall_after_s=settings.consumer_stall_timeout_s or float("inf"),
+        on_stall=on_stall,
+    )
 
 
 async def send_and_wait(

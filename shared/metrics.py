@@ -27,6 +27,13 @@ ARTICLES_SKIPPED = Counter(
 ALERTS_RAISED = Counter(
     "warwire_alerts_total", "Alerts published, by kind and severity.", ["kind", "severity"]
 )
+# New strike events (version 1) by theater (ISO country of effects) and actor, for the Events dashboard.
+# Label values are bounded by BoundedLabel below, so an unusual feed cannot explode the series count.
+STRIKES = Counter(
+    "warwire_strikes_total",
+    "Strike events first published by extract, by theater (ISO 3166 alpha-2) and actor (normalised name).",
+    ["theater", "actor"],
+)
 # Webhook delivery attempts.
 WEBHOOK_DELIVERIES = Counter(
     "warwire_webhook_deliveries_total", "Webhook delivery attempts, by outcome.", ["outcome"]
@@ -68,3 +75,19 @@ FEED_UP = Gauge("warwire_feed_up", "1 when the feed's last poll succeeded, else 
 FEED_LAST_SUCCESS = Gauge(
     "warwire_feed_last_success_timestamp_seconds", "Unix time of the feed's last successful poll.", ["feed"]
 )
+
+
+class BoundedLabel:
+    """Keeps a label's distinct values under ``limit`` per process: later newcomers become ``other``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.seen: set[str] = set()
+
+    def __call__(self, value: str | None) -> str:
+        if value is None:
+            return "unknown"
+        if value in self.seen or len(self.seen) < self.limit:
+            self.seen.add(value)
+            return value
+        return "other"

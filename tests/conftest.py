@@ -120,11 +120,27 @@ def make_producer(bootstrap: str) -> Any:
     )
 
 
+# Stacks made by the running tests: a failing test's report carries the tails of their service logs,
+# since CI shows only the pytest output.
+_STACKS: list[Any] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed:
+        for stack in _STACKS:
+            report.sections.append((f"service logs ({report.when})", stack.log_tails()))
+    if report.when == "teardown":
+        _STACKS[:] = [s for s in _STACKS if s.procs]  # module-scoped stacks are still running
+
+
 def make_stack(kafka_bootstrap: str, unique: str, workdir: Path, **env: str) -> Any:
     """A Stack with its own topic prefix, group ids and free ports (services are started by the test)."""
     from services.runner import Stack, StackPorts
 
-    return Stack(
+    stack = Stack(
         bootstrap=kafka_bootstrap,
         workdir=workdir,
         topic_prefix=f"{unique}.",
@@ -132,6 +148,8 @@ def make_stack(kafka_bootstrap: str, unique: str, workdir: Path, **env: str) -> 
         ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
         extra_env=env,
     )
+    _STACKS.append(stack)
+    return stack
 
 
 @pytest.fixture(scope="session")

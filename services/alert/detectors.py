@@ -25,6 +25,7 @@ from functools import lru_cache
 from services.alert.rules import AlertRules, matches
 from shared.schemas import Severity, StatementEvent, StrikeEvent, StrikeType
 from shared.schemas.alert import AlertKind
+from shared.schemas.events import theater_of
 
 _DEPLOY = re.compile(r"\b(?:deploy\w*|sen[dt]|sending|arriv\w*|join\w*|dispatch\w*)\b", re.I)
 _FORCES = re.compile(r"\b(?:troops|forces|fighters|soldiers|units|advisers|advisors)\b", re.I)
@@ -52,16 +53,6 @@ class Signal:
     @property
     def state_key(self) -> str:
         return f"{self.kind.value}|{self.key}"
-
-
-def theater_of(event: StrikeEvent) -> str | None:
-    for place in event.locations:
-        if place.country_code:
-            return place.country_code
-    for target in event.targets:
-        if target.country:
-            return target.country
-    return None
 
 
 def _weapon_class(weapon: str | None) -> str | None:

@@ -20,7 +20,14 @@ def main() -> None:
     ensure_topics(settings.bootstrap_list, names)
     store = Store(settings.database_url)
     feed = ChangeFeed()
-    materialiser = Materialiser(settings.bootstrap_list, names, f"{settings.group_prefix}-api", store, feed)
+    materialiser = Materialiser(
+        settings.bootstrap_list,
+        names,
+        f"{settings.group_prefix}-api",
+        store,
+        feed,
+        lag_interval_s=settings.consumer_lag_interval_s,
+    )
     app = create_app(
         store,
         max_limit=settings.api_max_limit,

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from services.api.feed import ChangeFeed
 from services.api.store import Store
 from shared.deadletter import make_dead_letter
+from shared.lag import LagMonitor
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import DEAD_LETTERS, END_TO_END_LATENCY, STORE_WRITES
 from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
@@ -32,8 +33,10 @@ class Materialiser:
         group_id: str,
         store: Store,
         feed: ChangeFeed | None = None,
+        lag_interval_s: float = 5.0,
     ) -> None:
         self.names = names
+        self.lag_interval_s = lag_interval_s
         self.store = store
         self.feed = feed
         self.models: dict[str, type[BaseModel]] = {
@@ -47,6 +50,7 @@ class Materialiser:
         self.group_id = group_id
         self.running = False
         self._task: asyncio.Task[None] | None = None
+        self._lag_task: asyncio.Task[None] | None = None
         self.consumer: AIOKafkaConsumer
         self.producer: AIOKafkaProducer
 
@@ -66,6 +70,14 @@ class Materialiser:
         await self.producer.start()
         await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="materialiser")
+        monitor = LagMonitor(
+            self.bootstrap,
+            self.group_id,
+            list(self.models),
+            owned=lambda: {(tp.topic, tp.partition) for tp in self.consumer.assignment()},
+            interval_s=self.lag_interval_s,
+        )
+        self._lag_task = asyncio.create_task(monitor.run(), name="consumer-lag")
 
     async def broker_reachable(self, timeout_s: float = 2.0) -> bool:
         """A metadata round trip to the broker, bounded in time (for /readyz)."""
@@ -76,10 +88,11 @@ class Materialiser:
             return False
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._lag_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.consumer.stop()
         await self.producer.stop()
 

@@ -24,13 +24,22 @@ from services.extract.settings import ExtractSettings
 from shared.faust_support import DeadLetterPublisher, make_app, send_and_wait
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
-from shared.metrics import ARTICLES_SKIPPED, END_TO_END_LATENCY, EVENTS_EMITTED, EXTRACTION_SECONDS
+from shared.metrics import (
+    ARTICLES_SKIPPED,
+    END_TO_END_LATENCY,
+    EVENTS_EMITTED,
+    EXTRACTION_SECONDS,
+    STRIKES,
+    BoundedLabel,
+)
 from shared.schemas import Article, StrikeEvent
+from shared.schemas.events import theater_of
 from shared.topics import ARTICLES_RAW, EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
 
 log = logging.getLogger(__name__)
 SOURCE = "/warwire/extract"
 MERGE_PARTITIONS = EVENTS_STRIKE.partitions
+theater_label, actor_label = BoundedLabel(300), BoundedLabel(200)  # ~ countries; actors seen per process
 
 
 def internal_topics(settings: ExtractSettings) -> list[InternalTopic]:
@@ -139,6 +148,11 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             await publish(names.events_strike, merged.event_id, enc.value, enc.headers)
             merge_table[key] = [e.model_dump_json() for e in _recent(block.events)]
             EVENTS_EMITTED.labels("strike", merged.strike_type.value).inc()
+            if merged.version == 1:
+                STRIKES.labels(
+                    theater_label(theater_of(merged)),
+                    actor_label(merged.actor.name if merged.actor else None),
+                ).inc()
             _observe_latency(merged.ingested_at)
 
     return app

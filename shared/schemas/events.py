@@ -168,3 +168,14 @@ class StatementEvent(Message):
     confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     ingested_at: datetime | None = None
     extracted_at: datetime | None = None
+
+
+def theater_of(event: StrikeEvent) -> str | None:
+    """The country where a strike's effects are: its first geocoded place, else its first target's."""
+    for place in event.locations:
+        if place.country_code:
+            return place.country_code
+    for target in event.targets:
+        if target.country:
+            return target.country
+    return None

@@ -102,6 +102,7 @@ class Receiver(BaseHTTPRequestHandler):
     up = threading.Event()
     secret = ""
     received: ClassVar[list[str]] = []
+    received_at: ClassVar[list[float]] = []
     bad_signatures = 0
     refused = 0
 
@@ -123,6 +124,7 @@ class Receiver(BaseHTTPRequestHandler):
             self.end_headers()
             return
         Receiver.received.append(self.headers["webhook-id"])
+        Receiver.received_at.append(time.monotonic())
         self.send_response(204)
         self.end_headers()
 
@@ -131,6 +133,7 @@ class Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[str]:
     Receiver.up.clear()
     Receiver.received = []
+    Receiver.received_at = []
     Receiver.bad_signatures = Receiver.refused = 0
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -262,6 +265,7 @@ def test_sigkill_mid_stream_loses_and_invents_no_alert(
     produce(kafka_bootstrap, names, events[:half])
     wait_for(lambda: alerts_on_topic(kafka_bootstrap, names, 1), 60, "first alerts")
     assert stack.stop_one("alert", kill=True) == -9
+    killed_at = time.monotonic()
     stack.start_one("alert")
     stack.wait_healthy(timeout=120, services=("alert",))
     produce(kafka_bootstrap, names, events[half:])
@@ -297,8 +301,13 @@ def test_sigkill_mid_stream_loses_and_invents_no_alert(
     wanted = {f"{a.alert_id}:{a.version}" for a in alerts}
     wait_for(lambda: set(Receiver.received) >= wanted, 120, "every alert version delivered by webhook")
     duplicates = [w for w, n in Counter(Receiver.received).items() if n > 1]
-    assert not duplicates, f"delivered twice: {duplicates}"
+    # At least once: a delivery the receiver acknowledged just before the kill, but which the killed
+    # worker had not yet written to the delivery log, is sent again (receivers dedupe on webhook-id).
+    # Anything first received after the kill must arrive exactly once.
+    first_seen = {w: t for w, t in reversed(list(zip(Receiver.received, Receiver.received_at, strict=True)))}
+    after_kill = [w for w in duplicates if first_seen[w] > killed_at]
+    assert not after_kill, f"delivered twice although first delivered after the restart: {after_kill}"
     assert Receiver.bad_signatures == 0
     print(json.dumps({"alerts": len(expected), "versions": len(wanted), "records": len(alerts),
                       "republished_after_kill": sum(c - 1 for c in copies.values()),
-                      "webhooks_received": len(Receiver.received), "at": datetime.now(UTC).isoformat()}))  # fmt: skip
+                      "webhooks_received": len(Receiver.received), "redelivered_from_before_kill": len(duplicates), "restarts_after_stall": stack.restarts.get("alert", 0), "at": datetime.now(UTC).isoformat()}))  # fmt: skip

@@ -1,0 +1,148 @@
+"""Consumer lag, measured from outside the consumer: committed offsets of a group against the topics'
+end offsets, read with the monitor's own clients (the worker's consumer may be the thing that is stuck).
+
+Sets ``warwire_consumer_lag_messages`` for the partitions this worker owns, and reports a *stall*: lag
+above zero while the committed offset has not moved for ``stall_after_s``. Faust workers treat a stall as
+fatal and exit with ``EXIT_STALLED`` so their supervisor restarts them; a rebalance that leaves the
+fetcher wedged (faust-streaming issues #175/#523) then costs a restart instead of a silent halt."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.metrics import CONSUMER_LAG
+
+log = logging.getLogger(__name__)
+
+EXIT_STALLED = 75  # EX_TEMPFAIL: "try again"; docker compose and services.runner restart on it
+
+Partition = tuple[str, int]
+
+
+@dataclass
+class Stall:
+    partition: Partition
+    committed: int
+    end: int
+    stuck_for_s: float
+
+
+@dataclass
+class StallDetector:
+    """Pure bookkeeping: when did each partition's committed offset last move, and is it behind?"""
+
+    stall_after_s: float
+    _since: dict[Partition, tuple[int, float]] = field(default_factory=dict)
+
+    def observe(self, now: float, committed: dict[Partition, int], end: dict[Partition, int]) -> list[Stall]:
+        stalls = []
+        for tp, end_offset in end.items():
+            position = committed.get(tp, -1)
+            last = self._since.get(tp)
+            if last is None or last[0] != position or position >= end_offset:
+                self._since[tp] = (position, now)  # moved, new, or caught up: the clock restarts
+                continue
+            if now - last[1] >= self.stall_after_s:
+                stalls.append(Stall(tp, position, end_offset, now - last[1]))
+        for tp in set(self._since) - set(end):
+            del self._since[tp]  # no longer ours (rebalanced away)
+        return stalls
+
+
+def lag_by_partition(committed: dict[Partition, int], start: dict[Partition, int], end: dict[Partition, int]) -> dict[Partition, int]:  # fmt: skip
+    """Messages not yet committed; a partition never committed counts from its log start."""
+    return {tp: max(0, e - committed.get(tp, start.get(tp, 0))) for tp, e in end.items()}
+
+
+class LagMonitor:
+    """Polls a group's offsets every ``interval_s``; ``owned`` says which partitions this worker holds
+    (so two workers of one group neither double-count the gauge nor restart for each other)."""
+
+    def __init__(
+        self,
+        bootstrap: list[str],
+        group: str,
+        topics: Iterable[str],
+        *,
+        owned: Callable[[], set[Partition]] | None = None,
+        interval_s: float = 5.0,
+        stall_after_s: float = 60.0,
+        on_stall: Callable[[list[Stall]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.group = group
+        self.topics = list(topics)
+        self.owned = owned
+        self.interval_s = interval_s
+        self.detector = StallDetector(stall_after_s)
+        self.on_stall = on_stall
+        self._reported: set[Partition] = set()
+
+    async def run(self) -> None:
+        """Until cancelled. Clients are created here, on the running loop; errors are logged and retried."""
+        from aiokafka import AIOKafkaConsumer
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
+        reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
+        started: list[object] = []
+        try:
+            while True:
+                try:
+                    if not started:
+                        await admin.start()
+                        await reader.start()
+                        started.append(True)
+                    await self.check(admin, reader)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a broker restart, say: measure again next round
+                    log.warning("consumer lag of %s not measured: %r", self.group, exc)
+                await asyncio.sleep(self.interval_s)
+        finally:
+            if started:
+                await reader.stop()
+                await admin.close()
+
+    async def check(self, admin: Any, reader: Any) -> dict[Partition, int]:
+        from aiokafka.structs import TopicPartition
+
+        described = await admin.describe_topics(self.topics)
+        partitions = [
+            TopicPartition(d["topic"], p["partition"])
+            for d in described
+            if d["error_code"] == 0
+            for p in sorted(d["partitions"], key=lambda p: p["partition"])
+        ]
+        if self.owned is not None:
+            mine = self.owned()
+            partitions = [tp for tp in partitions if (tp.topic, tp.partition) in mine]
+        if not partitions:
+            self._publish({})
+            return {}
+        offsets = await admin.list_consumer_group_offsets(self.group, partitions=partitions)
+        committed = {(tp.topic, tp.partition): m.offset for tp, m in offsets.items() if m.offset >= 0}
+        end = {(tp.topic, tp.partition): o for tp, o in (await reader.end_offsets(partitions)).items()}
+        start = {
+            (tp.topic, tp.partition): o for tp, o in (await reader.beginning_offsets(partitions)).items()
+        }
+        lag = lag_by_partition(committed, start, end)
+        self._publish(lag)
+        stalls = self.detector.observe(
+            time.monotonic(), {tp: committed.get(tp, start[tp]) for tp in end}, end
+        )
+        if stalls and self.on_stall is not None:
+            await self.on_stall(stalls)
+        return lag
+
+    def _publish(self, lag: dict[Partition, int]) -> None:
+        for topic, partition in self._reported - set(lag):
+            CONSUMER_LAG.remove(self.group, topic, str(partition))
+        for (topic, partition), n in lag.items():
+            CONSUMER_LAG.labels(self.group, topic, str(partition)).set(n)
+        self._reported = set(lag)

@@ -1,0 +1,42 @@
+"""Lag arithmetic and stall detection: a partition is stalled only while it is behind and its committed
+offset stands still for the whole timeout."""
+
+from __future__ import annotations
+
+from shared.lag import StallDetector, lag_by_partition
+
+TP = ("events.strike", 0)
+
+
+def test_lag_counts_from_log_start_when_nothing_is_committed() -> None:
+    assert lag_by_partition({}, {TP: 5}, {TP: 12}) == {TP: 7}
+    assert lag_by_partition({TP: 10}, {TP: 5}, {TP: 12}) == {TP: 2}
+    assert lag_by_partition({TP: 12}, {TP: 0}, {TP: 12}) == {TP: 0}
+
+
+def test_a_partition_behind_and_not_moving_stalls_after_the_timeout() -> None:
+    d = StallDetector(stall_after_s=20)
+    assert d.observe(0, {TP: 3}, {TP: 9}) == []
+    assert d.observe(19, {TP: 3}, {TP: 9}) == []
+    (stall,) = d.observe(20, {TP: 3}, {TP: 9})
+    assert (stall.partition, stall.committed, stall.end, stall.stuck_for_s) == (TP, 3, 9, 20)
+
+
+def test_progress_or_being_caught_up_restarts_the_clock() -> None:
+    d = StallDetector(stall_after_s=20)
+    d.observe(0, {TP: 3}, {TP: 9})
+    assert d.observe(15, {TP: 4}, {TP: 9}) == []  # moved
+    assert d.observe(30, {TP: 4}, {TP: 9}) == []  # 15 s since it moved
+    assert d.observe(35, {TP: 4}, {TP: 9}) != []
+    idle = StallDetector(stall_after_s=20)
+    assert idle.observe(0, {TP: 9}, {TP: 9}) == []
+    assert idle.observe(100, {TP: 9}, {TP: 9}) == []  # idle, not stalled
+    assert idle.observe(101, {TP: 9}, {TP: 10}) == []  # new data: the clock starts now
+    assert idle.observe(122, {TP: 9}, {TP: 10}) != []
+
+
+def test_a_partition_rebalanced_away_and_back_starts_afresh() -> None:
+    d = StallDetector(stall_after_s=20)
+    d.observe(0, {TP: 3}, {TP: 9})
+    d.observe(10, {}, {})  # no longer ours
+    assert d.observe(25, {TP: 3}, {TP: 9}) == []
