@@ -78,12 +78,16 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
         return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
 
     async def on_stall(stalls: list[Stall]) -> None:
+        consumer: Any = app.consumer  # Faust's Consumer: flow and pause state are not in its interface
         for s in stalls:
             log.error(
                 "consumer stalled: %s[%d] committed %d of %d, unchanged for %.0f s",
                 *s.partition, s.committed, s.end, s.stuck_for_s,
             )  # fmt: skip
+        # Seen so far (faust-streaming 0.15.3): flow active, nothing paused, the agent waiting on its stream.
+        log.error("flow active %s; paused %s", consumer.flow_active, sorted(consumer._paused_partitions))
         if settings.consumer_stall_timeout_s > 0:
+            _log_task_stacks()
             log.error("exiting with %d so the supervisor restarts this worker", EXIT_STALLED)
             logging.shutdown()
             os._exit(EXIT_STALLED)  # crash-only: offsets are committed after the work, so nothing is lost
@@ -97,6 +101,21 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
         stall_after_s=settings.consumer_stall_timeout_s or float("inf"),
         on_stall=on_stall,
     )
+
+
+def _log_task_stacks() -> None:
+    """Where every coroutine is waiting (the whole await chain), for the post-mortem of a stall."""
+    import asyncio
+
+    for task in asyncio.all_tasks():
+        chain: list[str] = []
+        coro: Any = task.get_coro()
+        while coro is not None and len(chain) < 40:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+            if frame is not None:
+                chain.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+        log.error("task %s waits in %s", task.get_name()[:60], " > ".join(chain))
 
 
 async def send_and_wait(
