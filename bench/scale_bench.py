@@ -51,14 +51,20 @@ def cpu_busy() -> tuple[float, float]:
 
 
 def committed_total(bootstrap: str, group: str, topic: str) -> int:
-    from kafka import KafkaAdminClient
+    import asyncio
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        offsets = admin.list_consumer_group_offsets(group)
-        return sum(m.offset for tp, m in offsets.items() if tp.topic == topic and m.offset > 0)
-    finally:
-        admin.close()
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def total() -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            offsets = await admin.list_consumer_group_offsets(group)
+            return sum(m.offset for tp, m in offsets.items() if tp.topic == topic and m.offset > 0)
+        finally:
+            await admin.close()
+
+    return asyncio.run(total())
 
 
 def read_topic(bootstrap: str, topic: str) -> list[bytes]:
@@ -100,7 +106,10 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
     procs: list[subprocess.Popen[bytes]] = []
 
     def spawn(i: int) -> None:
-        env = stack.env() | {"WARWIRE_INSTANCE_ID": f"bench-{i}", "WARWIRE_EXTRACT_HTTP_PORT": str(free_port())}
+        env = stack.env() | {
+            "WARWIRE_INSTANCE_ID": f"bench-{i}",
+            "WARWIRE_EXTRACT_HTTP_PORT": str(free_port()),
+        }
         stack.workdir.mkdir(parents=True, exist_ok=True)
         log = open(stack.workdir / f"extract-{i}.log", "ab")  # noqa: SIM115
         procs.append(subprocess.Popen([sys.executable, "-m", "services.extract"], env=env, stdout=log,
@@ -111,14 +120,14 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
         spawn(i)
     try:
         while committed_total(bootstrap, group, names.articles_raw) == 0:
-            time.sleep(0.2)
+            time.sleep(0.5)
         started, cpu0 = time.monotonic(), cpu_busy()
         joined_at = None
         while (done := committed_total(bootstrap, group, names.articles_raw)) < n:
             if join_second_at is not None and joined_at is None and done >= join_second_at * n:
                 spawn(len(procs))
                 joined_at = done
-            time.sleep(0.2)
+            time.sleep(0.5)
         elapsed, cpu1 = time.monotonic() - started, cpu_busy()
     finally:
         for p in procs:
@@ -169,7 +178,11 @@ def main() -> int:
         case["extra_statements"] = len(set(case["statement_ids"]) - set(reference["statement_ids"]))
         case["articles_missing_from_strikes"] = len(set(reference["strike_sources"]) - set(case["strike_sources"]))  # fmt: skip
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "command": f"python bench/scale_bench.py --articles {args.articles}",
         "partitions": ARTICLES_RAW.partitions,
         "cases": [
