@@ -84,7 +84,12 @@ def dashboard(uid: str, title: str, panels: list[Panel]) -> dict[str, object]:
                 "gridPos": {"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i // 2) * 8},
                 "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
                 "targets": [
-                    {"refId": chr(ord("A") + j), "datasource": DATASOURCE, "expr": expr, "legendFormat": legend}
+                    {
+                        "refId": chr(ord("A") + j),
+                        "datasource": DATASOURCE,
+                        "expr": expr,
+                        "legendFormat": legend,
+                    }
                     for j, (expr, legend) in enumerate(queries)
                 ],
             }
