@@ -85,7 +85,12 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
                 *s.partition, s.committed, s.end, s.stuck_for_s,
             )  # fmt: skip
         # Seen so far (faust-streaming 0.15.3): flow active, nothing paused, the agent waiting on its stream.
-        log.error("flow active %s; paused %s", consumer.flow_active, sorted(consumer._paused_partitions))
+        stuck = {s.partition for s in stalls}
+        read = {f"{tp.topic}[{tp.partition}]": o for tp, o in consumer._read_offset.items() if (tp.topic, tp.partition) in stuck}  # fmt: skip
+        log.error(
+            "flow active %s; paused %s; read offsets of the stalled partitions %s",
+            consumer.flow_active, sorted(consumer._paused_partitions), read,
+        )  # fmt: skip
         if settings.consumer_stall_timeout_s > 0:
             _log_task_stacks()
             log.error("exiting with %d so the supervisor restarts this worker", EXIT_STALLED)
