@@ -1,0 +1,250 @@
+"""The whole pipeline under load: sustained throughput, latency at 25/50/75 % of it, peak RSS per service.
+
+    .venv/bin/python bench/load_bench.py [--rates 5,10,20,30,40] [--step-s 20] [--phase-s 30] [--out docs/bench/load.json]
+
+- The four services run as their own processes (services.runner.Stack: SQLite store, one broker from
+  scripts/kafka.sh unless KAFKA_BOOTSTRAP_SERVERS is set); a webhook receiver subscribed to every alert
+  kind and an SSE client on GET /v1/stream run in this process.
+- Articles are our own development-set reports (tests/data/devset.jsonl), three per article plus
+  background sentences, every triple used once and publication dates spread over 120 days, so events
+  and merges vary. They are POSTed to ingest at a controlled rate.
+- Sustained throughput: rates stepped up; after each step the extract group's backlog on
+  articles.raw is read. The highest rate whose backlog at the end of its step is under two seconds
+  of input is the sustained rate (the pipeline drains before the next step).
+- Latency at 25/50/75 % of that rate, from ``ingested_at`` (ingest's accept time, carried in every
+  message) to the event's arrival on the API's SSE stream (after the store write, so queryable) and
+  to the alert's arrival at the webhook receiver. One machine, one clock.
+- Peak RSS: VmHWM of each service process, plus its children (extract's spaCy pool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.scale_bench import committed_total, free_port  # noqa: E402
+from bench.sse_fanout_bench import percentile  # noqa: E402
+from services.runner import Stack, StackPorts  # noqa: E402
+
+
+def articles(seed: int = 11, limit: int = 20000) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    reports = [
+        json.loads(x) for x in (ROOT / "tests" / "data" / "devset.jsonl").read_text().splitlines() if x
+    ]
+    filler = [x for x in (ROOT / "bench" / "filler.txt").read_text().splitlines() if x.strip()]
+    triples = list(itertools.combinations(range(len(reports)), 3))
+    rng.shuffle(triples)
+    out = []
+    for i, (a, b, c) in enumerate(triples[:limit]):
+        body = "\n".join([reports[a]["body"], *rng.sample(filler, 2), reports[b]["body"], reports[c]["body"]])
+        published = datetime(2026, 3, 1, 8, tzinfo=UTC) + timedelta(
+            days=rng.randrange(120), hours=rng.randrange(12)
+        )
+        out.append({"title": f"{reports[a]['title']}; {reports[b]['title']}", "body": body,
+                    "url": f"https://bench.example/load/{seed}/{i}", "source": f"Wire {i % 5}",
+                    "published_at": published.isoformat()})  # fmt: skip
+    return out
+
+
+class Receiver(BaseHTTPRequestHandler):
+    arrivals: ClassVar[dict[str, tuple[float, float]]] = {}  # webhook-id -> (ingested_at, seconds to arrival)
+    lock = threading.Lock()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        now = time.time()
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        if body.get("ingested_at"):
+            with Receiver.lock:
+                ingested = _ts(body["ingested_at"])
+                Receiver.arrivals.setdefault(self.headers["webhook-id"], (ingested, now - ingested))
+        self.send_response(204)
+        self.end_headers()
+
+
+def _ts(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+class StreamReader(threading.Thread):
+    """Stamps the first arrival of each event (version 1) on GET /v1/stream: (ingested_at, latency)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.events: dict[str, tuple[float, float]] = {}
+
+    def run(self) -> None:
+        with (
+            httpx.Client(timeout=httpx.Timeout(None, connect=10)) as client,
+            client.stream("GET", self.url) as r,
+        ):
+            for line in r.iter_lines():
+                if line.startswith("data:"):
+                    data = json.loads(line[5:])
+                    if data.get("version") == 1 and data.get("ingested_at") and "event_id" in data:
+                        ingested = _ts(data["ingested_at"])
+                        self.events.setdefault(data["event_id"], (ingested, time.time() - ingested))
+
+
+def post_at_rate(ingest: str, docs: list[dict[str, Any]], rate: float, seconds: float) -> int:
+    """POST articles at ``rate`` per second for ``seconds``; returns how many were accepted (202)."""
+    n, accepted = int(rate * seconds), 0
+    start = time.monotonic()
+    with httpx.Client(timeout=30) as client:
+        for i in range(n):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            if client.post(f"{ingest}/v1/articles", json=docs.pop()).status_code == 202:
+                accepted += 1
+    return accepted
+
+
+def backlog(bootstrap: str, group: str, topic: str, produced: int) -> int:
+    return produced - committed_total(bootstrap, group, topic)
+
+
+def wait_drained(bootstrap: str, group: str, topic: str, produced: int, limit_s: float = 120) -> float:
+    start = time.monotonic()
+    while backlog(bootstrap, group, topic, produced) > 0 and time.monotonic() - start < limit_s:
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of the process and its children (the extract pool), in MB."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM:")) / 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                pids.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return round(total, 1)
+
+
+def summary(values: list[float]) -> dict[str, float | int]:
+    if not values:
+        return {"n": 0}
+    return {"n": len(values), "p50_s": round(percentile(values, 50), 3), "p95_s": round(percentile(values, 95), 3),
+            "p99_s": round(percentile(values, 99), 3), "max_s": round(max(values), 3)}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="5,10,20,30,40")
+    parser.add_argument("--step-s", type=float, default=20)
+    parser.add_argument("--phase-s", type=float, default=30)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "load.json"))
+    args = parser.parse_args()
+    workdir = ROOT / ".cache" / "bench" / "load" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    env = dict(os.environ, KAFKA_PORT=str(free_port()), KAFKA_CONTROLLER_PORT=str(free_port()),
+               KAFKA_DATA_DIR=str(workdir / "kafka"))  # fmt: skip
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "start"], env=env, check=True)
+        bootstrap = f"127.0.0.1:{env['KAFKA_PORT']}"
+    prefix = "load" + datetime.now(UTC).strftime("%H%M%S")
+    stack = Stack(bootstrap=bootstrap, workdir=workdir, topic_prefix=f"{prefix}.", group_prefix=prefix,
+                  ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+                  extra_env={"WARWIRE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WARWIRE_INGEST_API_KEYS": "",
+                             "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "60"})  # fmt: skip
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    docs = articles()
+    docs.reverse()
+    stack.start()
+    result: dict[str, Any] = {}
+    try:
+        stack.wait_healthy(timeout=180)
+        api, ingest = stack.url("api"), stack.url("ingest")
+        hook = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
+        assert httpx.post(f"{api}/v1/webhooks", json={"url": hook}, timeout=10).status_code == 201
+        reader = StreamReader(f"{api}/v1/stream")
+        reader.start()
+        group, topic = f"{prefix}-extract", f"{prefix}.articles.raw"
+        produced = 0
+        post_at_rate(ingest, docs, 2, 5)  # warm-up: first batches, topic metadata, model caches
+        produced += 10
+        wait_drained(bootstrap, group, topic, produced)
+
+        steps, sustained = [], 0.0
+        for rate in [float(r) for r in args.rates.split(",")]:
+            produced += post_at_rate(ingest, docs, rate, args.step_s)
+            behind = backlog(bootstrap, group, topic, produced)
+            drained = wait_drained(bootstrap, group, topic, produced)
+            steps.append({"rate_per_s": rate, "backlog_at_end": behind, "drain_s": round(drained, 1)})
+            print(json.dumps(steps[-1]), flush=True)
+            if behind > 2 * rate:
+                break
+            sustained = rate
+
+        phases = []
+        for share in (0.25, 0.5, 0.75):
+            rate = round(sustained * share, 2)
+            t0 = time.time()
+            produced += post_at_rate(ingest, docs, rate, args.phase_s)
+            t1 = time.time()
+            wait_drained(bootstrap, group, topic, produced)
+            deadline = time.monotonic() + 20  # let the last events reach the store and the receiver
+            while time.monotonic() < deadline and backlog(bootstrap, group, topic, produced) > 0:
+                time.sleep(0.5)
+            time.sleep(5)
+            events = [lat for ing, lat in list(reader.events.values()) if t0 <= ing <= t1]
+            with Receiver.lock:
+                alerts = [lat for ing, lat in Receiver.arrivals.values() if t0 <= ing <= t1]
+            phases.append({"share": share, "rate_per_s": rate, "to_event_queryable": summary(events),
+                           "to_alert_delivered": summary(alerts)})  # fmt: skip
+            print(json.dumps(phases[-1]), flush=True)
+
+        rss = {name: peak_rss_mb(proc.pid) for name, proc in stack.procs.items()}
+        result = {
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+            "command": f"python bench/load_bench.py --rates {args.rates} --step-s {args.step_s} --phase-s {args.phase_s}",
+            "store": "SQLite (the default)",
+            "steps": steps,
+            "sustained_articles_per_s": sustained,
+            "phases": phases,
+            "alerts_delivered": len(Receiver.arrivals),
+            "peak_rss_mb": rss,
+            "stall_restarts": stack.restarts,
+            "gdelt_cycle_s": 900,
+        }  # fmt: skip
+    finally:
+        codes = stack.stop()
+        httpd.shutdown()
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "stop"], env=env, check=False)
+    result["exit_codes"] = codes
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
