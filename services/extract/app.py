@@ -12,6 +12,7 @@ stable, so a re-delivered article yields the same events and no new version.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +82,12 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             article = decode(Article, value)
         except DecodeError as exc:
             await dead.send(exc.reason, exc.detail, event)
+            return None
+        sentences = count_sentence_ends(article.body)
+        if sentences > settings.extract_max_sentences:
+            await dead.send(
+                "too_many_sentences", f"{sentences} sentences > {settings.extract_max_sentences}", event
+            )
             return None
         if article.language != "en":
             ARTICLES_SKIPPED.labels("unsupported_language").inc()
@@ -171,6 +178,14 @@ def _recent(events: list[StrikeEvent]) -> list[StrikeEvent]:
             e for e in events if e.occurred_on is None or (newest - e.occurred_on).days <= MERGE_WINDOW_DAYS
         ]
     return events[-MERGE_BLOCK_MAX:]
+
+
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def count_sentence_ends(text: str) -> int:
+    """A cheap upper bound on the sentence count, checked before an article reaches spaCy."""
+    return len(_SENTENCE_END.findall(text))
 
 
 def _observe_latency(ingested_at: datetime | None) -> None:

@@ -18,4 +18,10 @@ class ExtractSettings(CommonSettings):
     extract_max_article_bytes: int = Field(
         default=1_000_000, description="Larger articles are dead-lettered."
     )
+    extract_max_sentences: int = Field(
+        default=3000,
+        ge=1,
+        description="Articles with more sentence ends than this are dead-lettered (too_many_sentences): "
+        "no news report is that long, and parsing one would hold a worker for minutes.",
+    )
     extract_data_dir: str = Field(default=".cache/faust/extract", description="Faust data directory.")
