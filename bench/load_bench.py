@@ -25,10 +25,10 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,7 +39,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scale_bench import committed_total, free_port  # noqa: E402
+from bench.broker import bench_broker  # noqa: E402
+from bench.scale_bench import committed_total  # noqa: E402
 from bench.sse_fanout_bench import percentile  # noqa: E402
 from services.runner import Stack, StackPorts  # noqa: E402
 
@@ -163,15 +164,11 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "load.json"))
     args = parser.parse_args()
     workdir = ROOT / ".cache" / "bench" / "load" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    env = dict(os.environ, KAFKA_PORT=str(free_port()), KAFKA_CONTROLLER_PORT=str(free_port()),
-               KAFKA_DATA_DIR=str(workdir / "kafka"))  # fmt: skip
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "start"], env=env, check=True)
-        bootstrap = f"127.0.0.1:{env['KAFKA_PORT']}"
+    exits = ExitStack()
+    bootstrap = exits.enter_context(bench_broker(workdir / "kafka"))
     prefix = "load" + datetime.now(UTC).strftime("%H%M%S")
     stack = Stack(bootstrap=bootstrap, workdir=workdir, topic_prefix=f"{prefix}.", group_prefix=prefix,
-                  ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+                  ports=StackPorts.free(),
                   extra_env={"WARWIRE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WARWIRE_INGEST_API_KEYS": "",
                              "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "60"})  # fmt: skip
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -238,8 +235,7 @@ def main() -> int:
     finally:
         codes = stack.stop()
         httpd.shutdown()
-        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-            subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "stop"], env=env, check=False)
+        exits.close()
     result["exit_codes"] = codes
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -27,20 +27,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.broker import bench_broker  # noqa: E402
 from bench.extract_bench import _articles, corpus  # noqa: E402
-from services.runner import Stack, StackPorts  # noqa: E402
+from services.runner import Stack, StackPorts, free_port  # noqa: E402
 from shared.kafka_admin import ensure_topics  # noqa: E402
 from shared.messages import decode, encode  # noqa: E402
 from shared.schemas import StatementEvent, StrikeEvent  # noqa: E402
 from shared.topics import ARTICLES_RAW, TopicNames  # noqa: E402
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_busy() -> tuple[float, float]:
@@ -101,7 +94,7 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
     producer.close()
 
     stack = Stack(bootstrap=bootstrap, workdir=workdir / prefix, topic_prefix=names.prefix, group_prefix=prefix,
-                  ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+                  ports=StackPorts.free(),
                   extra_env={"WARWIRE_EXTRACT_WORKERS": "1", "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "0"})  # fmt: skip
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -158,20 +151,11 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "scale.json"))
     args = parser.parse_args()
     workdir = ROOT / ".cache" / "bench" / "scale"
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    env = dict(os.environ, KAFKA_PORT=str(free_port()), KAFKA_CONTROLLER_PORT=str(free_port()),
-               KAFKA_DATA_DIR=str(workdir / "kafka"))  # fmt: skip
-    if not bootstrap:
-        subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "start"], env=env, check=True)
-        bootstrap = f"127.0.0.1:{env['KAFKA_PORT']}"
-    try:
+    with bench_broker(workdir / "kafka") as bootstrap:
         articles = _articles(corpus(args.articles))
         one = run_case(bootstrap, articles, 1, None, workdir)
         two = run_case(bootstrap, articles, 2, None, workdir)
         rebalance = run_case(bootstrap, articles, 1, 0.3, workdir)
-    finally:
-        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-            subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "stop"], env=env, check=False)
     reference = one
     for case in (two, rebalance):
         case["lost_statements"] = len(set(reference["statement_ids"]) - set(case["statement_ids"]))

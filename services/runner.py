@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,12 +20,24 @@ from shared.lag import EXIT_STALLED
 SERVICES = ("ingest", "extract", "alert", "api")
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @dataclass
 class StackPorts:
     api: int = 8080
     ingest: int = 8081
     extract: int = 8082
     alert: int = 8083
+
+    @classmethod
+    def free(cls) -> StackPorts:
+        """Free ports for every service, so several stacks (tests, benchmarks) share a machine."""
+        return cls(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port())
 
 
 @dataclass

@@ -3,6 +3,7 @@ dead-letter publishing and the worker entry point with graceful shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -110,8 +111,6 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
 
 def _log_task_stacks() -> None:
     """Where every coroutine is waiting (the whole await chain), for the post-mortem of a stall."""
-    import asyncio
-
     for task in asyncio.all_tasks():
         chain: list[str] = []
         coro: Any = task.get_coro()

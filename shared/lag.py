@@ -90,14 +90,14 @@ class LagMonitor:
 
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
         reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
-        started: list[object] = []
+        started = False
         try:
             while True:
                 try:
                     if not started:
                         await admin.start()
                         await reader.start()
-                        started.append(True)
+                        started = True
                     await self.check(admin, reader)
                 except asyncio.CancelledError:
                     raise

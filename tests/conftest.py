@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -15,15 +14,11 @@ from typing import Any, TypeVar
 
 import pytest
 
+from services.runner import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.2) -> T:
@@ -145,7 +140,7 @@ def make_stack(kafka_bootstrap: str, unique: str, workdir: Path, **env: str) -> 
         workdir=workdir,
         topic_prefix=f"{unique}.",
         group_prefix=unique,
-        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+        ports=StackPorts.free(),
         extra_env=env,
     )
     _STACKS.append(stack)

@@ -29,7 +29,7 @@ from shared import webhooks as wh
 from shared.messages import decode, encode
 from shared.schemas import Alert, DeadLetter, StatementEvent, StrikeEvent
 from shared.topics import EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
-from tests.conftest import consume_all, free_port, make_producer, wait_for
+from tests.conftest import consume_all, make_producer, wait_for
 
 pytestmark = pytest.mark.integration
 BASELINE = ["new_launch_platform:Russia|SY|aircraft", "new_actor:Russia|SY"]
@@ -157,7 +157,7 @@ def stack(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Stack]:
     )
     s = Stack(
         bootstrap=kafka_bootstrap, workdir=tmp_path, topic_prefix=f"{unique}.", group_prefix=unique,
-        ports=StackPorts(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port()),
+        ports=StackPorts.free(),
         extra_env={"WARWIRE_ALERT_RULES_PATH": str(rules), "WARWIRE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
                    "WARWIRE_ALERT_WEBHOOK_BACKOFF_BASE_S": "0.2", "WARWIRE_ALERT_WEBHOOK_BACKOFF_MAX_S": "1.0",
                    "WARWIRE_ALERT_WEBHOOK_MAX_ATTEMPTS": "500", "WARWIRE_ALERT_WEBHOOK_MAX_ELAPSED_S": "300",
