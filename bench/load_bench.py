@@ -96,16 +96,19 @@ class StreamReader(threading.Thread):
         self.events: dict[str, tuple[float, float]] = {}
 
     def run(self) -> None:
-        with (
-            httpx.Client(timeout=httpx.Timeout(None, connect=10)) as client,
-            client.stream("GET", self.url) as r,
-        ):
-            for line in r.iter_lines():
-                if line.startswith("data:"):
-                    data = json.loads(line[5:])
-                    if data.get("version") == 1 and data.get("ingested_at") and "event_id" in data:
-                        ingested = _ts(data["ingested_at"])
-                        self.events.setdefault(data["event_id"], (ingested, time.time() - ingested))
+        try:
+            with (
+                httpx.Client(timeout=httpx.Timeout(None, connect=10)) as client,
+                client.stream("GET", self.url) as r,
+            ):
+                for line in r.iter_lines():
+                    if line.startswith("data:"):
+                        data = json.loads(line[5:])
+                        if data.get("version") == 1 and data.get("ingested_at") and "event_id" in data:
+                            ingested = _ts(data["ingested_at"])
+                            self.events.setdefault(data["event_id"], (ingested, time.time() - ingested))
+        except httpx.HTTPError:
+            pass  # the API closes the stream when the run ends
 
 
 def post_at_rate(ingest: str, docs: list[dict[str, Any]], rate: float, seconds: float) -> int:

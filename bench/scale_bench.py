@@ -47,6 +47,7 @@ def committed_total(bootstrap: str, group: str, topic: str) -> int:
     import asyncio
 
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import GroupCoordinatorNotAvailableError
 
     async def total() -> int:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -54,6 +55,8 @@ def committed_total(bootstrap: str, group: str, topic: str) -> int:
         try:
             offsets = await admin.list_consumer_group_offsets(group)
             return sum(m.offset for tp, m in offsets.items() if tp.topic == topic and m.offset > 0)
+        except GroupCoordinatorNotAvailableError:
+            return 0  # a fresh broker has no __consumer_offsets yet: nothing is committed
         finally:
             await admin.close()
 
