@@ -4,14 +4,11 @@ broker from scripts/kafka.sh on free ports, stopped when the benchmark ends."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from services.runner import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
+from services.runner import LocalBroker
 
 
 @contextmanager
@@ -19,11 +16,9 @@ def bench_broker(data_dir: Path) -> Iterator[str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    env = dict(os.environ, KAFKA_PORT=str(free_port()), KAFKA_CONTROLLER_PORT=str(free_port()),
-               KAFKA_DATA_DIR=str(data_dir))  # fmt: skip
-    script = str(ROOT / "scripts" / "kafka.sh")
-    subprocess.run(["bash", script, "start"], env=env, check=True)
+    broker = LocalBroker(data_dir)
+    broker.start()
     try:
-        yield f"127.0.0.1:{env['KAFKA_PORT']}"
+        yield broker.bootstrap
     finally:
-        subprocess.run(["bash", script, "stop"], env=env, check=False)
+        broker.stop()

@@ -18,6 +18,7 @@ import httpx
 from shared.lag import EXIT_STALLED
 
 SERVICES = ("ingest", "extract", "alert", "api")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -25,6 +26,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@dataclass
+class LocalBroker:
+    """A single-node KRaft broker from scripts/kafka.sh on its own ports and data directory. Stopping and
+    starting it again keeps its data (a broker restart), so tests can take the broker away mid-stream."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _script(self, action: str, *, check: bool) -> None:
+        env = dict(os.environ, KAFKA_PORT=str(self.port), KAFKA_CONTROLLER_PORT=str(self.controller_port),
+                   KAFKA_DATA_DIR=str(self.data_dir))  # fmt: skip
+        subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), action], env=env, check=check)
+
+    def start(self) -> None:
+        self._script("start", check=True)
+
+    def stop(self) -> None:
+        """Controlled shutdown (SIGTERM), waiting until the process is gone."""
+        self._script("stop", check=False)
 
 
 @dataclass
@@ -110,7 +137,7 @@ class Stack:
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=ROOT,
         )
 
     def wait_healthy(self, timeout: float = 120.0, services: tuple[str, ...] = SERVICES) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from services.runner import free_port
+from services.runner import LocalBroker, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -44,16 +44,12 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    port, controller = free_port(), free_port()
-    data = tmp_path_factory.mktemp("kafka")
-    env = dict(
-        os.environ, KAFKA_PORT=str(port), KAFKA_CONTROLLER_PORT=str(controller), KAFKA_DATA_DIR=str(data)
-    )
-    subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "start"], env=env, check=True)
+    broker = LocalBroker(tmp_path_factory.mktemp("kafka"))
+    broker.start()
     try:
-        yield f"127.0.0.1:{port}"
+        yield broker.bootstrap
     finally:
-        subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), "stop"], env=env, check=False)
+        broker.stop()
 
 
 @pytest.fixture
@@ -105,13 +101,28 @@ def consume_all(
     return records
 
 
-def make_producer(bootstrap: str) -> Any:
+def api_all(api: str, resource: str = "events", **params: str | int) -> list[dict[str, Any]]:
+    """Every item the API holds of ``resource`` (all pages of GET /v1/events or /v1/alerts), newest first."""
+    import httpx
+
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query: dict[str, str | int] = {"limit": 500, **params} | ({"cursor": cursor} if cursor else {})
+        page = httpx.get(f"{api}/v1/{resource}", params=query, timeout=10).json()
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def make_producer(bootstrap: str, **config: Any) -> Any:
     """A kafka-python producer whose every blocking call is bounded, so a broken connection fails the
     test instead of hanging it."""
     from kafka import KafkaProducer
 
     return KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", max_block_ms=30000, request_timeout_ms=30000
+        bootstrap_servers=bootstrap, acks="all", max_block_ms=30000, request_timeout_ms=30000, **config
     )
 
 
@@ -174,24 +185,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, unique: str) ->
     """The API store's URL on each supported database: an SQLite file, and a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'api.sqlite'}"
-    base = request.getfixturevalue("postgres_server")
-    host_port = base.split("@", 1)[1]
-    host, port = host_port.split(":")
+    return create_postgres_database(request.getfixturevalue("postgres_server"), unique)
+
+
+def create_postgres_database(base: str, name: str) -> str:
+    """Create database ``name`` on the server at ``base`` (the postgres_server URL); returns its URL."""
+    host, port = base.split("@", 1)[1].split(":")
     subprocess.run(
-        [
-            "psql",
-            "-h",
-            host,
-            "-p",
-            port,
-            "-U",
-            "warwire",
-            "-d",
-            "postgres",
-            "-qc",
-            f"CREATE DATABASE {unique}",
-        ],
+        ["psql", "-h", host, "-p", port, "-U", "warwire", "-d", "postgres", "-qc", f"CREATE DATABASE {name}"],
         check=True,
         capture_output=True,
     )
-    return f"{base}/{unique}"
+    return f"{base}/{name}"

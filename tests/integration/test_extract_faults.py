@@ -11,14 +11,13 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from shared.kafka_admin import ensure_topics
 from shared.messages import decode, encode
 from shared.schemas import Article, StatementEvent, StrikeEvent
 from shared.topics import ARTICLES_RAW, TopicNames
-from tests.conftest import ROOT, consume_all, make_producer, make_stack, wait_for
+from tests.conftest import ROOT, api_all, consume_all, make_producer, make_stack, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -37,17 +36,6 @@ def devset_articles() -> list[Article]:
         )
         for d in docs
     ]
-
-
-def api_events(api: str) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        params: dict[str, str | int] = {"limit": 500} | ({"cursor": cursor} if cursor else {})
-        page = httpx.get(f"{api}/v1/events", params=params, timeout=10).json()
-        items.extend(page["items"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
 
 
 def produce(bootstrap: str, topic: str, articles: list[Article]) -> None:
@@ -77,14 +65,14 @@ def test_sigkill_of_extract_mid_stream_loses_and_duplicates_no_event(
         api = stack.url("api")
         half = len(articles) // 2
         produce(kafka_bootstrap, names.articles_raw, articles[:half])
-        wait_for(lambda: api_events(api), 60, "the first events in the API")
+        wait_for(lambda: api_all(api), 60, "the first events in the API")
         assert stack.stop_one("extract", kill=True) == -9
         produce(kafka_bootstrap, names.articles_raw, articles[half:])
         restarted = time.monotonic()
         stack.start_one("extract")
 
         def complete() -> list[dict] | None:
-            events = api_events(api)
+            events = api_all(api)
             statements = {e["event_id"] for e in events if e["event_type"] == "statement"}
             sources = {s["article_id"] for e in events if e["event_type"] == "strike" for s in e["sources"]}
             return events if statements >= want_statements and sources >= want_strike_articles else None
