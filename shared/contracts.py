@@ -60,7 +60,10 @@ def asyncapi() -> dict[str, Any]:
                     "topic": spec.name,
                     "partitions": spec.partitions,
                     "replicas": 1,
-                    "topicConfiguration": {"cleanup.policy": ["compact" if spec.compacted else "delete"]},
+                    "topicConfiguration": {
+                        "cleanup.policy": ["compact" if spec.compacted else "delete"],
+                        **({"max.message.bytes": spec.max_message_bytes} if spec.max_message_bytes else {}),
+                    },
                 }
             },
         }

@@ -17,7 +17,7 @@ from shared.deadletter import make_dead_letter
 from shared.lag import EXIT_STALLED, LagMonitor, Partition, Stall
 from shared.messages import encode
 from shared.metrics import DEAD_LETTERS
-from shared.topics import DEADLETTER, TopicNames
+from shared.topics import DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ def make_app(
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Dead letters of the largest input messages must fit (see shared.topics).
+        producer_max_request_size=DEADLETTER_MAX_MESSAGE_BYTES,
         # Commit often: a crash then re-processes little, and idempotent ids absorb the repeats.
         broker_commit_every=100,
         broker_commit_interval=1.0,

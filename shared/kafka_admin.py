@@ -20,6 +20,9 @@ class InternalTopic:
     partitions: int
     compacted: bool = False
 
+    def topic_configs(self) -> dict[str, str]:
+        return {"cleanup.policy": "compact"} if self.compacted else {}
+
 
 def ensure_topics(
     bootstrap_servers: list[str] | str,
@@ -37,17 +40,12 @@ def ensure_topics(
     )
     try:
         existing = set(admin.list_topics())
-        planned = [(names.of(s), s.partitions, s.compacted) for s in specs] + [
-            (t.name, t.partitions, t.compacted) for t in internal
+        planned = [(names.of(s), s.partitions, s.topic_configs()) for s in specs] + [
+            (t.name, t.partitions, t.topic_configs()) for t in internal
         ]
         wanted = [
-            NewTopic(
-                name,
-                num_partitions=partitions,
-                replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if compacted else {},
-            )
-            for name, partitions, compacted in planned
+            NewTopic(name, num_partitions=partitions, replication_factor=1, topic_configs=configs)
+            for name, partitions, configs in planned
             if name not in existing
         ]
         created: list[str] = []

@@ -26,6 +26,22 @@ class TopicSpec:
     description: str
     ce_type: str
     compacted: bool = False
+    # The topic's max.message.bytes; None keeps the broker's default (about 1 MB).
+    max_message_bytes: int | None = None
+
+    def topic_configs(self) -> dict[str, str]:
+        configs = {"cleanup.policy": "compact" if self.compacted else "delete"}
+        if self.max_message_bytes is not None:
+            configs["max.message.bytes"] = str(self.max_message_bytes)
+        return configs
+
+
+MiB = 1024 * 1024
+# Producers may put articles of up to 8 MiB on articles.raw (extract dead-letters those over its own limit).
+ARTICLE_MAX_MESSAGE_BYTES = 8 * MiB
+# A dead letter carries the original value base64-encoded (4/3 of its size) plus the envelope, so the
+# dead-letter topic must take more than any topic whose messages can end on it.
+DEADLETTER_MAX_MESSAGE_BYTES = 12 * MiB
 
 
 ARTICLES_RAW = TopicSpec(
@@ -37,6 +53,7 @@ ARTICLES_RAW = TopicSpec(
     description="Normalised, de-duplicated news articles published by ingest (or by any producer "
     "following this schema).",
     ce_type="io.warwire.article.v1",
+    max_message_bytes=ARTICLE_MAX_MESSAGE_BYTES,
 )
 EVENTS_STRIKE = TopicSpec(
     name="events.strike",
@@ -73,6 +90,7 @@ DEADLETTER = TopicSpec(
     partitions=1,
     description="Messages a service could not process, with the reason and the original bytes.",
     ce_type="io.warwire.deadletter.v1",
+    max_message_bytes=DEADLETTER_MAX_MESSAGE_BYTES,
 )
 
 WEBHOOK_SUBSCRIPTIONS = TopicSpec(

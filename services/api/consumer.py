@@ -20,7 +20,7 @@ from shared.lag import LagMonitor
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import DEAD_LETTERS, END_TO_END_LATENCY, STORE_WRITES
 from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
-from shared.topics import DEADLETTER, WEBHOOK_SUBSCRIPTIONS, TopicNames
+from shared.topics import DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, WEBHOOK_SUBSCRIPTIONS, TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,9 @@ class Materialiser:
             client_id="warwire-api",
         )
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-api-dlq"
-        )
+            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-api-dlq",
+            max_request_size=DEADLETTER_MAX_MESSAGE_BYTES,
+        )  # fmt: skip
         await self.producer.start()
         await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="materialiser")

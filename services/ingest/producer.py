@@ -14,7 +14,7 @@ from shared.deadletter import make_dead_letter
 from shared.messages import encode
 from shared.metrics import DEAD_LETTERS
 from shared.schemas import Article
-from shared.topics import ARTICLES_RAW, DEADLETTER, TopicNames
+from shared.topics import ARTICLES_RAW, DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 
 log = logging.getLogger(__name__)
 SOURCE = "/warwire/ingest"
@@ -36,6 +36,8 @@ class ArticlePublisher:
             compression_type="gzip",
             linger_ms=5,
             max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
+            # A dead letter keeps a refused file's original bytes, base64: up to the dead-letter topic's limit.
+            max_request_size=DEADLETTER_MAX_MESSAGE_BYTES,
             max_block_ms=int(timeout_s * 1000),  # send() blocks (backpressure) when the buffer is full
             request_timeout_ms=int(timeout_s * 1000),
         )

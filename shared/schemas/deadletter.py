@@ -23,7 +23,16 @@ class DeadLetter(Message):
     source_partition: int | None = None
     source_offset: int | None = None
     original_key: str | None = Field(default=None, description="Original key, base64.")
-    original_value: str | None = Field(default=None, description="Original value, base64 (byte-exact).")
+    original_value: str | None = Field(
+        default=None,
+        description="Original value, base64 (byte-exact), or its first bytes when original_truncated.",
+    )
+    original_size: int | None = Field(default=None, description="Size of the original value in bytes.")
+    original_truncated: bool = Field(
+        default=False,
+        description="True when the original value was larger than the dead-letter topic can carry "
+        "(8 MiB) and only its first 8 MiB are kept.",
+    )
     original_headers: dict[str, str] = Field(
         default_factory=dict, description="Original headers, base64 values."
     )

@@ -1,5 +1,5 @@
-"""Poison on articles.raw: invalid JSON, JSON of the wrong schema, binary data, an article over the
-size limit and one of 10,000 one-word sentences each end on the dead-letter topic with their reason,
+"""Poison on articles.raw: invalid JSON, JSON of the wrong schema, binary data, a 5 MB article (over
+extract's size limit) and one of 10,000 one-word sentences each end on the dead-letter topic with their reason,
 while the good articles around them are all extracted."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from shared.deadletter import original_value
 from shared.kafka_admin import ensure_topics
 from shared.messages import decode, encode
 from shared.schemas import Article, DeadLetter, StatementEvent
-from shared.topics import ARTICLES_RAW, TopicNames
+from shared.topics import ARTICLE_MAX_MESSAGE_BYTES, ARTICLES_RAW, TopicNames
 from tests.conftest import ROOT, consume_all, make_producer, make_stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -35,18 +35,20 @@ def test_poison_is_dead_lettered_and_good_articles_flow(
         "invalid_json": b'{"article_id": "x", "body": ',
         "schema": json.dumps({"article_id": 7, "text": "no body"}).encode(),
         "invalid_utf8": bytes(range(256)) * 16,
+        # 5 MB: over extract's default 1 MB limit, within the 8 MiB that articles.raw accepts.
         "too_large": encode(
-            ARTICLES_RAW, article("big", "Shelling was reported. " * 14_000), source="/t"
+            ARTICLES_RAW, article("big", "Shelling was reported. " * 230_000), source="/t"
         ).value,
         "too_many_sentences": encode(ARTICLES_RAW, article("words", "Word. " * 10_000), source="/t").value,
     }
-    stack = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_EXTRACT_MAX_ARTICLE_BYTES="200000")
+    assert len(poison["too_large"]) > 5_000_000
+    stack = make_stack(kafka_bootstrap, unique, tmp_path)
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
     stack.start(("extract",))
     try:
         stack.wait_healthy(timeout=120, services=("extract",))
-        producer = make_producer(kafka_bootstrap)
+        producer = make_producer(kafka_bootstrap, max_request_size=ARTICLE_MAX_MESSAGE_BYTES)
         started = time.monotonic()
         bad = iter(poison.items())
         for i, a in enumerate(good):

@@ -60,3 +60,23 @@ def test_dead_letter_keeps_original_bytes() -> None:
     )
     assert original_value(dl) == raw
     assert dl.source_offset == 7
+
+
+def test_a_dead_letter_of_the_largest_message_fits_the_dead_letter_topic() -> None:
+    from shared.deadletter import ORIGINAL_MAX_BYTES
+    from shared.topics import ALL_TOPICS, DEADLETTER
+
+    largest_input = max(s.max_message_bytes or 1_048_588 for s in ALL_TOPICS if s is not DEADLETTER)
+    assert largest_input <= ORIGINAL_MAX_BYTES  # a message any topic accepts is dead-lettered whole
+    dl = make_dead_letter(service="extract", reason="too_large", value=b"x" * largest_input)
+    assert not dl.original_truncated and dl.original_size == largest_input
+    assert len(encode(DEADLETTER, dl, source="/x").value) <= (DEADLETTER.max_message_bytes or 0)
+
+
+def test_a_dead_letter_keeps_the_head_of_an_original_too_large_for_any_topic() -> None:
+    from shared.deadletter import ORIGINAL_MAX_BYTES
+
+    value = b"y" * (ORIGINAL_MAX_BYTES + 10)
+    dl = make_dead_letter(service="ingest", reason="too_large", value=value)
+    assert dl.original_truncated and dl.original_size == len(value)
+    assert original_value(dl) == value[:ORIGINAL_MAX_BYTES]
