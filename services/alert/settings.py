@@ -12,7 +12,9 @@ class AlertSettings(CommonSettings):
     alert_http_port: int = Field(default=8083, description="Port of /healthz and /metrics.")
     alert_data_dir: str = Field(default=".cache/faust/alert", description="Faust data directory.")
     alert_webhook_max_attempts: int = Field(
-        default=12, ge=1, description="Delivery attempts before a dead letter."
+        default=100,
+        ge=1,
+        description="Delivery attempts before a dead letter (the time budget usually ends first).",
     )
     alert_webhook_max_elapsed_s: float = Field(
         default=900.0, gt=0, description="Time budget of one delivery's retries."

@@ -33,7 +33,7 @@ from shared.deadletter import make_dead_letter
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import DEAD_LETTERS, WEBHOOK_DELIVERIES
 from shared.schemas import Alert, Severity, WebhookDelivery, WebhookSubscription
-from shared.topics import DEADLETTER, TopicNames
+from shared.topics import DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 from shared.topics import WEBHOOK_DELIVERIES as DELIVERIES_SPEC
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ FINAL_OUTCOMES = frozenset({"delivered", "gave_up"})
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    max_attempts: int = 12
+    # The time budget ends retries; the attempt cap only guards against a zero backoff. With full jitter
+    # a low cap ran out after about 100 s, so a receiver down for a few minutes lost alerts.
+    max_attempts: int = 100
     max_elapsed_s: float = 900.0
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -55,6 +57,11 @@ class DeliveryPolicy:
     def delay(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^attempt)]."""
         return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2**attempt))
+
+    @property
+    def longest_delivery_ms(self) -> int:
+        """The longest one delivery may hold up its consumer: the time budget, one more wait and request."""
+        return int((self.max_elapsed_s + self.backoff_max_s + 2 * self.timeout_s) * 1000)
 
 
 def wanted(sub: WebhookSubscription, alert: Alert) -> bool:
@@ -140,6 +147,9 @@ class Deliverer:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
             auto_offset_reset="latest", client_id=f"warwire-webhook-{self.sub.subscription_id}",
+            # Deliveries are sequential: one retried for its whole budget must not get the deliverer
+            # expelled from its group (aiokafka's default allows 5 minutes between fetches).
+            max_poll_interval_ms=self.policy.longest_delivery_ms + 60_000,
         )  # fmt: skip
         await consumer.start()
         consumer.subscribe([self.names.alerts], listener=_StartAtCreation(consumer, self.sub.created_at))
@@ -273,8 +283,9 @@ class WebhookSupervisor:
 
     async def run(self) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-webhooks"
-        )
+            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-webhooks",
+            max_request_size=DEADLETTER_MAX_MESSAGE_BYTES,
+        )  # fmt: skip
         await producer.start()
         registry = AIOKafkaConsumer(
             self.names.webhook_subscriptions, bootstrap_servers=self.bootstrap, group_id=None,
