@@ -87,7 +87,9 @@ def create_app(
         except IngestError as exc:
             return _error(exc.status, exc.reason, exc.detail)
         except Exception as exc:  # broker unavailable or timed out
-            return _error(503, "broker_unavailable", f"could not publish: {exc.__class__.__name__}")
+            response = _error(503, "broker_unavailable", f"could not publish: {exc.__class__.__name__}")
+            response.headers["Retry-After"] = "1"  # the article was not recorded: pushing it again is safe
+            return response
         status = 202 if is_new else 200
         return JSONResponse(
             {"article_id": article.article_id, "status": "accepted" if is_new else "duplicate"},
