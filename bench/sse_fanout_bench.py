@@ -10,12 +10,12 @@ client, with 1 client (baseline) and 200 clients, in one run.
   stamps each with the wall-clock time just before the send; a client stamps each event id when its
   ``data:`` line arrives. Latency = arrival - send (one machine, one clock).
 - Counted: deliveries expected (clients x events), received, duplicated, missing; p50/p95/p99/max.
+- The clients are ``bench/stream_clients.py``, which the API load fault test uses too.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -36,41 +36,6 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def clients_main(url: str, n: int, expect: int, wait_s: float, ready_file: str, out: str) -> None:
-    """Runs in its own process: n concurrent stream readers, each stamping event ids on arrival."""
-    import httpx
-
-    arrivals: list[dict[str, float]] = [{} for _ in range(n)]
-    duplicates = [0] * n
-    connected = 0
-
-    async def one(i: int, client: httpx.AsyncClient) -> None:
-        nonlocal connected
-        async with client.stream("GET", url) as response:
-            connected += 1
-            if connected == n:
-                await asyncio.to_thread(Path(ready_file).write_text, "ready")
-            async for line in response.aiter_lines():
-                if line.startswith("data:"):
-                    eid = json.loads(line[5:])["event_id"]
-                    if eid in arrivals[i]:
-                        duplicates[i] += 1
-                    else:
-                        arrivals[i][eid] = time.time()
-                    if len(arrivals[i]) >= expect:
-                        return
-
-    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(wait_s, connect=30), limits=limits) as client:
-        tasks = [asyncio.create_task(one(i, client)) for i in range(n)]
-        await asyncio.wait(tasks, timeout=wait_s)
-        for t in tasks:
-            t.cancel()
-    await asyncio.to_thread(
-        Path(out).write_text, json.dumps({"arrivals": arrivals, "duplicates": sum(duplicates)})
-    )
-
-
 def run_round(api_url: str, bootstrap: str, topic: str, clients: int, events: int, rate: float, tag: str,
               workdir: Path) -> dict[str, Any]:  # fmt: skip
     from kafka import KafkaProducer
@@ -84,8 +49,9 @@ def run_round(api_url: str, bootstrap: str, topic: str, clients: int, events: in
     ready.unlink(missing_ok=True)
     timeout = events / rate + 60
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--client-mode", "--url", f"{api_url}/v1/stream?types=event", "--clients", str(clients),
-         "--events", str(events), "--timeout", str(timeout), "--ready-file", str(ready), "--out", str(out)]
+        [sys.executable, "-m", "bench.stream_clients", "--url", f"{api_url}/v1/stream?types=event", "--clients", str(clients),
+         "--events", str(events), "--timeout", str(timeout), "--ready-file", str(ready), "--out", str(out)],
+        cwd=ROOT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not ready.exists():
@@ -129,16 +95,7 @@ def main() -> None:
     ap.add_argument("--pg-port", type=int, default=15435)
     ap.add_argument("--kafka-port", type=int, default=19492)
     ap.add_argument("--out", default=str(ROOT / "docs" / "bench" / "sse_fanout.json"))
-    ap.add_argument("--client-mode", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--url", help=argparse.SUPPRESS)
-    ap.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
-    ap.add_argument("--ready-file", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.client_mode:
-        asyncio.run(
-            clients_main(args.url, args.clients, args.events, args.timeout, args.ready_file, args.out)
-        )
-        return
 
     from services.runner import Stack, StackPorts
     from shared.kafka_admin import ensure_topics
