@@ -37,7 +37,10 @@ class ChangeFeed:
         self.floor = 0
         self._buffer: deque[Change] = deque()
         self._capacity = capacity
-        self._changed = asyncio.Condition()
+        # Set (and replaced) on every publish. An Event, not a Condition: 200 waiters need not re-take a
+        # lock one by one, and a client cancelled while waiting (it disconnected) cannot leave a lock
+        # half-held, which asyncio.Condition under wait_for could on Python 3.11.
+        self._published = asyncio.Event()
 
     def start_at(self, seq: int) -> None:
         """Called once the store is open: changes up to ``seq`` predate this process."""
@@ -45,27 +48,37 @@ class ChangeFeed:
         self._buffer.clear()
 
     async def publish(self, changes: list[Change]) -> None:
-        async with self._changed:
-            for c in changes:
-                if c.seq <= self.latest:
-                    continue
-                self._buffer.append(c)
-                self.latest = c.seq
-            while len(self._buffer) > self._capacity:
-                self.floor = self._buffer.popleft().seq
-            self._changed.notify_all()
+        for c in changes:
+            if c.seq <= self.latest:
+                continue
+            self._buffer.append(c)
+            self.latest = c.seq
+        while len(self._buffer) > self._capacity:
+            self.floor = self._buffer.popleft().seq
+        published, self._published = self._published, asyncio.Event()
+        published.set()
 
     def since(self, seq: int) -> list[Change] | None:
         """Changes after ``seq`` from memory, or None when the buffer no longer reaches back that far."""
         if seq < self.floor:
             return None
-        return [c for c in self._buffer if c.seq > seq] if seq < self.latest else []
+        # From the newest end: a live client is a few changes behind, so this costs what it sends, not
+        # the buffer's length (200 clients x 5,000 buffered changes on every wake-up otherwise).
+        newer: list[Change] = []
+        for c in reversed(self._buffer):
+            if c.seq <= seq:
+                break
+            newer.append(c)
+        newer.reverse()
+        return newer
 
     async def wait_past(self, seq: int, heartbeat_s: float) -> bool:
         """True when something newer than ``seq`` was published, False on timeout (time for a heartbeat)."""
-        async with self._changed:
-            if self.latest > seq:
-                return True
+        deadline = asyncio.get_running_loop().time() + heartbeat_s
+        while self.latest <= seq:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.latest > seq), heartbeat_s)
-            return self.latest > seq
+                await asyncio.wait_for(self._published.wait(), left)
+        return True

@@ -40,3 +40,27 @@ def test_waiters_wake_on_publish_and_time_out_for_heartbeats() -> None:
         assert await asyncio.wait_for(waiter, 1) is True
 
     asyncio.run(run())
+
+
+def test_clients_cancelled_while_waiting_leave_the_feed_working() -> None:
+    """A stream client that disconnects is cancelled inside wait_past; the others must still wake."""
+
+    async def run() -> None:
+        feed = ChangeFeed()
+        feed.start_at(0)
+        waiters = [asyncio.create_task(feed.wait_past(0, 5)) for _ in range(200)]
+        for _ in range(3):
+            await asyncio.sleep(0)
+        for w in waiters[::2]:
+            w.cancel()
+        await feed.publish([change(1, "event", {})])
+        results = await asyncio.gather(*waiters, return_exceptions=True)
+        assert sum(r is True for r in results) == 100
+        assert sum(isinstance(r, asyncio.CancelledError) for r in results) == 100
+        assert await asyncio.wait_for(feed.wait_past(0, 5), 1) is True
+        late = asyncio.create_task(feed.wait_past(1, 5))
+        await asyncio.sleep(0)
+        await feed.publish([change(2, "event", {})])
+        assert await asyncio.wait_for(late, 1) is True
+
+    asyncio.run(run())
