@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.metrics import HTTP_REQUEST_DURATION
@@ -20,20 +19,43 @@ def instrument(app: FastAPI, service: str) -> None:
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("http")
-    async def timed(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    app.add_middleware(RequestTimer, service=service)
+
+
+class RequestTimer:
+    """ASGI middleware: the time to each response's headers, by route template (low cardinality). Pure
+    ASGI, so streamed bodies (SSE) pass through untouched: Starlette's BaseHTTPMiddleware relayed every
+    chunk through a memory stream, which cost the live feed a tenth of the API's CPU under load."""
+
+    def __init__(self, app: Any, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        status = "5xx"
+        observed = False
+
+        def observe(status: str) -> None:
+            nonlocal observed
+            if not observed:
+                observed = True
+                template = getattr(scope.get("route"), "path", "unmatched")  # set by the router on match
+                HTTP_REQUEST_DURATION.labels(self.service, scope["method"], template, status).observe(
+                    time.perf_counter() - started
+                )
+
+        async def timed_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                observe(f"{message['status'] // 100}xx")
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = f"{response.status_code // 100}xx"
-            return response
+            await self.app(scope, receive, timed_send)
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            HTTP_REQUEST_DURATION.labels(service, request.method, template, status).observe(
-                time.perf_counter() - started
-            )
+            observe("5xx")  # the app raised before it answered
 
 
 class BodySizeLimit:
