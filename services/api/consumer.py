@@ -104,10 +104,11 @@ class Materialiser:
                 batches = await self.consumer.getmany(timeout_ms=500, max_records=500)
                 if batches:
                     await self._handle([rec for records in batches.values() for rec in records])
-                    # Offsets only after the write: a crash re-delivers, and upserts absorb it.
-                    await self.consumer.commit()
+                    # The write is durable: stream clients get it now, not one broker round trip later.
                     if self.feed is not None:
                         await self._publish_changes(self.feed)
+                    # Offsets only after the write: a crash re-delivers, and upserts absorb it.
+                    await self.consumer.commit()
         except asyncio.CancelledError:
             raise
         except Exception:
