@@ -1,6 +1,7 @@
 """A webhook receiver for tests: checks every Standard Webhooks signature, records each delivery with
 its arrival time, and can be taken down (its port closed, so senders get connection refused) and brought
-back on the same port, as a subscriber's server going away and returning would."""
+back on the same port, as a subscriber's server going away and returning would; or, while ``failing``,
+stay up and answer 503, as a broken one would."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ class Delivery:
 class WebhookReceiver:
     secret: str = ""
     port: int = 0
+    failing: bool = False
     deliveries: list[Delivery] = field(default_factory=list)
     bad_signatures: int = 0
+    refused: int = 0  # requests answered 503 while failing
     aborted: int = 0  # requests cut short by the sender (its process killed mid-request)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _server: ThreadingHTTPServer | None = field(default=None, repr=False)
@@ -66,6 +69,9 @@ class WebhookReceiver:
             if len(body) < declared:
                 self.aborted += 1
                 return 400
+            if self.failing:
+                self.refused += 1
+                return 503
             h = {k.lower(): v for k, v in headers.items()}
             ok = wh.verify(self.secret, h.get("webhook-id", ""), h.get("webhook-timestamp", "0"),
                            h.get("webhook-signature", ""), body, now=int(time.time()))  # fmt: skip

@@ -3,18 +3,14 @@ webhook, as four separate processes on the real broker; every service shuts down
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from services.runner import Stack
-from shared import webhooks
 from tests.conftest import make_stack, wait_for
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -44,35 +40,12 @@ ARTICLES = [
 ]
 
 
-class Receiver(BaseHTTPRequestHandler):
-    secret = ""
-    received: ClassVar[list[tuple[str, bool, dict]]] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        ok = webhooks.verify(
-            Receiver.secret,
-            self.headers["webhook-id"],
-            self.headers["webhook-timestamp"],
-            self.headers["webhook-signature"],
-            body,
-            now=int(time.time()),
-        )
-        Receiver.received.append((self.headers["webhook-id"], ok, json.loads(body)))
-        self.send_response(204)
-        self.end_headers()
-
-
 @pytest.fixture
-def receiver():
-    Receiver.received = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/alerts"
-    httpd.shutdown()
+def receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver()
+    r.start()
+    yield r
+    r.stop()
 
 
 @pytest.fixture
@@ -87,13 +60,13 @@ def stack(kafka_bootstrap: str, unique: str, tmp_path):
         assert codes == {"ingest": 0, "extract": 0, "alert": 0, "api": 0}, f"unclean shutdown: {codes}"
 
 
-def test_articles_flow_through_all_four_services(stack: Stack, receiver: str) -> None:
+def test_articles_flow_through_all_four_services(stack: Stack, receiver: WebhookReceiver) -> None:
     ingest, api = stack.url("ingest"), stack.url("api")
     sub = httpx.post(
-        f"{api}/v1/webhooks", json={"url": receiver, "kinds": ["new_launch_platform"]}, timeout=10
+        f"{api}/v1/webhooks", json={"url": receiver.url, "kinds": ["new_launch_platform"]}, timeout=10
     )
     assert sub.status_code == 201, sub.text
-    Receiver.secret = sub.json()["secret"]
+    receiver.secret = sub.json()["secret"]
     ids = []
     for art in ARTICLES:
         r = httpx.post(f"{ingest}/v1/articles", json=art, timeout=30)
@@ -123,13 +96,10 @@ def test_articles_flow_through_all_four_services(stack: Stack, receiver: str) ->
     assert alerts[0]["actor"]["name"] == "Russia"
     assert event["event_id"] in alerts[0]["event_ids"]
 
-    delivered = wait_for(lambda: Receiver.received, 60, "the alert at the webhook receiver")
-    webhook_id, signature_ok, body = delivered[0]
-    assert (
-        signature_ok
-        and body["kind"] == "new_launch_platform"
-        and webhook_id == f"{body['alert_id']}:{body['version']}"
-    )
+    delivered = wait_for(lambda: receiver.deliveries, 60, "the alert at the webhook receiver")
+    webhook_id, body = delivered[0].webhook_id, delivered[0].body
+    assert receiver.bad_signatures == 0  # the receiver checks every signature
+    assert body["kind"] == "new_launch_platform" and webhook_id == f"{body['alert_id']}:{body['version']}"
     assert body["actor"]["name"] == "Russia"
 
     metrics = httpx.get(f"{stack.url('extract')}/metrics", timeout=5).text

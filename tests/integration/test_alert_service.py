@@ -5,14 +5,11 @@ after it recovers, survive a SIGKILL, and bad input is dead-lettered."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -25,11 +22,11 @@ from services.extract.nlp import default_extractor
 from services.ingest.ingestor import ArticleIn, Ingestor
 from services.ingest.seen import SeenStore
 from services.runner import Stack, StackPorts
-from shared import webhooks as wh
 from shared.messages import decode, encode
 from shared.schemas import Alert, DeadLetter, StatementEvent, StrikeEvent
 from shared.topics import EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
 from tests.conftest import consume_all, make_producer, wait_for
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 BASELINE = ["new_launch_platform:Russia|SY|aircraft", "new_actor:Russia|SY"]
@@ -98,52 +95,13 @@ def reference_alert_ids(events: list[StrikeEvent | StatementEvent], rules: Alert
     return ids
 
 
-class Receiver(BaseHTTPRequestHandler):
-    up = threading.Event()
-    secret = ""
-    received: ClassVar[list[str]] = []
-    received_at: ClassVar[list[float]] = []
-    bad_signatures = 0
-    refused = 0
-    aborted = 0
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        declared = int(self.headers.get("Content-Length", 0))
-        body = self.rfile.read(declared)
-        if len(body) < declared:
-            Receiver.aborted += 1  # the sender died mid-request (SIGKILL, stall exit): not a bad signature
-            return
-        if not Receiver.up.is_set():
-            Receiver.refused += 1
-            self.send_response(503)
-            self.end_headers()
-            return
-        ok = wh.verify(Receiver.secret, self.headers["webhook-id"], self.headers["webhook-timestamp"],
-                       self.headers["webhook-signature"], body, now=int(time.time()))  # fmt: skip
-        if not ok:
-            Receiver.bad_signatures += 1
-            self.send_response(401)
-            self.end_headers()
-            return
-        Receiver.received.append(self.headers["webhook-id"])
-        Receiver.received_at.append(time.monotonic())
-        self.send_response(204)
-        self.end_headers()
-
-
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.up.clear()
-    Receiver.received = []
-    Receiver.received_at = []
-    Receiver.bad_signatures = Receiver.refused = Receiver.aborted = 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
+def receiver() -> Iterator[WebhookReceiver]:
+    """Up but failing (503) until the test says it recovered."""
+    r = WebhookReceiver(failing=True)
+    r.start()
+    yield r
+    r.stop()
 
 
 @pytest.fixture
@@ -189,14 +147,14 @@ def alerts_on_topic(bootstrap: str, names: TopicNames, expect: int) -> list[Aler
 
 
 def test_seed_alerts_delivered_once_after_the_receiver_recovers(
-    stack: Stack, receiver: str, seeds, kafka_bootstrap
+    stack: Stack, receiver: WebhookReceiver, seeds, kafka_bootstrap
 ) -> None:
     names = TopicNames(stack.topic_prefix)
     api = stack.url("api")
-    r = httpx.post(f"{api}/v1/webhooks", json={"url": receiver}, headers={"X-API-Key": "k"}, timeout=10)
+    r = httpx.post(f"{api}/v1/webhooks", json={"url": receiver.url}, headers={"X-API-Key": "k"}, timeout=10)
     assert r.status_code == 201, r.text
     sub = r.json()
-    Receiver.secret = sub["secret"]
+    receiver.secret = sub["secret"]
     assert "secret" not in httpx.get(f"{api}/v1/webhooks", headers={"X-API-Key": "k"}).json()["items"][0]
 
     events = [*baseline_stream(), *seed_stream(seeds)]
@@ -230,22 +188,24 @@ def test_seed_alerts_delivered_once_after_the_receiver_recovers(
     assert ("new_actor", "Russia") not in baseline_kinds  # the baseline file kept the cold start quiet
 
     # The receiver was down: attempts failed and are in the delivery log.
-    wait_for(lambda: Receiver.refused >= 3, 60, "failed attempts while the receiver is down")
+    wait_for(lambda: receiver.refused >= 3, 60, "failed attempts while the receiver is down")
     log = httpx.get(
         f"{api}/v1/webhooks/{sub['subscription_id']}/deliveries", headers={"X-API-Key": "k"}
     ).json()
     assert any(d["outcome"] == "failed" and d["status_code"] == 503 for d in log["items"])
 
-    Receiver.up.set()
+    receiver.failing = False
     wanted = {f"{a.alert_id}:{a.version}" for a in alerts}
     try:
         wait_for(
-            lambda: set(Receiver.received) >= wanted, 120, "every alert version delivered after recovery"
+            lambda: set(receiver.webhook_ids()) >= wanted, 120, "every alert version delivered after recovery"
         )
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; not delivered: {sorted(wanted - set(Receiver.received))}") from None
-    assert Receiver.bad_signatures == 0
-    assert len(Receiver.received) == len(set(Receiver.received)), "a webhook-id was delivered twice"
+        raise AssertionError(
+            f"{exc}; not delivered: {sorted(wanted - set(receiver.webhook_ids()))}"
+        ) from None
+    assert receiver.bad_signatures == 0
+    assert len(receiver.webhook_ids()) == len(set(receiver.webhook_ids())), "a webhook-id was delivered twice"
 
     dead = [
         decode(DeadLetter, r.value)
@@ -256,15 +216,15 @@ def test_seed_alerts_delivered_once_after_the_receiver_recovers(
 
 @pytest.mark.faults
 def test_sigkill_mid_stream_loses_and_invents_no_alert(
-    stack: Stack, receiver: str, seeds, kafka_bootstrap
+    stack: Stack, receiver: WebhookReceiver, seeds, kafka_bootstrap
 ) -> None:
     names = TopicNames(stack.topic_prefix)
     r = httpx.post(
-        f"{stack.url('api')}/v1/webhooks", json={"url": receiver}, headers={"X-API-Key": "k"}, timeout=10
+        f"{stack.url('api')}/v1/webhooks", json={"url": receiver.url}, headers={"X-API-Key": "k"}, timeout=10
     )
     assert r.status_code == 201, r.text
-    Receiver.secret = r.json()["secret"]
-    Receiver.up.set()
+    receiver.secret = r.json()["secret"]
+    receiver.failing = False
     events = [*baseline_stream(), *seed_stream(seeds)]
     half = len(events) // 2
     produce(kafka_bootstrap, names, events[:half])
@@ -304,15 +264,15 @@ def test_sigkill_mid_stream_loses_and_invents_no_alert(
     copies = Counter((a.alert_id, a.version) for a in alerts)
     # The topic may hold a re-published copy (at-least-once); the receiver must still get each version once.
     wanted = {f"{a.alert_id}:{a.version}" for a in alerts}
-    wait_for(lambda: set(Receiver.received) >= wanted, 120, "every alert version delivered by webhook")
-    duplicates = [w for w, n in Counter(Receiver.received).items() if n > 1]
+    wait_for(lambda: set(receiver.webhook_ids()) >= wanted, 120, "every alert version delivered by webhook")
+    duplicates = [w for w, n in Counter(receiver.webhook_ids()).items() if n > 1]
     # At least once: a delivery the receiver acknowledged just before the kill, but which the killed
     # worker had not yet written to the delivery log, is sent again (receivers dedupe on webhook-id).
     # Anything first received after the kill must arrive exactly once.
-    first_seen = {w: t for w, t in reversed(list(zip(Receiver.received, Receiver.received_at, strict=True)))}
+    first_seen = {w: t for w, t in reversed(list((d.webhook_id, d.at) for d in receiver.deliveries))}
     after_kill = [w for w in duplicates if first_seen[w] > killed_at]
     assert not after_kill, f"delivered twice although first delivered after the restart: {after_kill}"
-    assert Receiver.bad_signatures == 0
+    assert receiver.bad_signatures == 0
     print(json.dumps({"alerts": len(expected), "versions": len(wanted), "records": len(alerts),
                       "republished_after_kill": sum(c - 1 for c in copies.values()),
-                      "webhooks_received": len(Receiver.received), "redelivered_from_before_kill": len(duplicates), "aborted_requests": Receiver.aborted, "restarts_after_stall": stack.restarts.get("alert", 0), "at": datetime.now(UTC).isoformat()}))  # fmt: skip
+                      "webhooks_received": len(receiver.webhook_ids()), "redelivered_from_before_kill": len(duplicates), "aborted_requests": receiver.aborted, "restarts_after_stall": stack.restarts.get("alert", 0), "at": datetime.now(UTC).isoformat()}))  # fmt: skip
