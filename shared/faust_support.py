@@ -29,6 +29,7 @@ def make_app(
     """A Faust app configured for warwire. Creating it connects to nothing."""
     names = TopicNames(settings.topic_prefix)
     refuse_gaps_outside(frozenset(names.of(spec) for spec in ALL_TOPICS if spec.compacted))
+    refuse_acks_of_skipped_messages()
     app = faust.App(
         f"{settings.group_prefix}-{service}",
         broker=[f"kafka://{s}" for s in settings.bootstrap_list],
@@ -116,6 +117,38 @@ def refuse_gaps_outside(compacted: frozenset[str]) -> None:
 
     add_gap.warwire_guard = True  # type: ignore[attr-defined]
     FaustConsumer._add_gap = add_gap  # type: ignore[method-assign]
+
+
+def refuse_acks_of_skipped_messages() -> None:
+    """Never mark a message processed while its stream could not have processed it.
+
+    faust-streaming skips (never hands to the agent) a message that arrives while flow control is off
+    (during a rebalance or a recovery) or that was fetched in an earlier consumer generation, and then
+    acks it "so that the lag does not grow", which lets the commit pass it. After a restart that
+    committed past articles nobody extracted (a SIGKILL test run: committed to the end of a partition,
+    six articles never processed, no gap involved). An ack in those states is refused instead: the
+    message stays uncommitted and is read again after the seek to the committed offset or, if Faust
+    does not fetch it again, after the stall watchdog's restart."""
+    if getattr(faust.Event.ack, "warwire_guard", False):
+        return
+    plain_ack = faust.Event.ack
+
+    def ack(self: Any) -> bool:
+        if not ack_allowed(self.app.flow_control.is_active(), self.message.generation_id,
+                           self.app.consumer_generation_id):  # fmt: skip
+            log.warning(
+                "%s[%d]@%d: not acked, it arrived while the stream could not process it",
+                self.message.topic, self.message.partition, self.message.offset,
+            )  # fmt: skip
+            return False
+        return bool(plain_ack(self))
+
+    ack.warwire_guard = True  # type: ignore[attr-defined]
+    faust.Event.ack = ack  # type: ignore[method-assign]
+
+
+def ack_allowed(flow_active: bool, message_generation: int, consumer_generation: int) -> bool:
+    return flow_active and message_generation == consumer_generation
 
 
 def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:

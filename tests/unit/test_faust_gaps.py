@@ -1,6 +1,7 @@
-"""The guard on faust-streaming's gap rule: offsets a stream never saw count as processed only where
-they can really be missing (compacted topics; below the earliest retained offset). Runs Faust's own
-gap bookkeeping on a stand-in for its consumer."""
+"""The guards on faust-streaming's acks: offsets a stream never saw count as processed only where they
+can really be missing (compacted topics; below the earliest retained offset), and a message that the
+stream skipped (flow control off, an earlier generation) is not acked. Runs Faust's own gap bookkeeping
+on a stand-in for its consumer."""
 
 from __future__ import annotations
 
@@ -44,3 +45,28 @@ def test_undelivered_articles_are_not_committed_past() -> None:
 def test_compacted_and_expired_offsets_still_are() -> None:
     assert gaps_after("g.events.strike", earliest=0) == [(4, 10)]
     assert gaps_after("g.articles.raw", earliest=9) == [(4, 10)]
+
+
+def test_a_message_the_stream_skipped_is_not_acked() -> None:
+    import faust
+
+    from shared.faust_support import ack_allowed, refuse_acks_of_skipped_messages
+
+    assert ack_allowed(True, 3, 3)
+    assert not ack_allowed(False, 3, 3)  # flow control off: a rebalance or recovery is under way
+    assert not ack_allowed(True, 2, 3)  # fetched in an earlier consumer generation
+    refuse_acks_of_skipped_messages()
+    acks: list[object] = []
+
+    def event(flow_active: bool, generation: int) -> SimpleNamespace:
+        flow = SimpleNamespace(is_active=lambda: flow_active)
+        app = SimpleNamespace(flow_control=flow, consumer_generation_id=3, consumer=object())
+        message = SimpleNamespace(topic="g.articles.raw", partition=0, offset=7, generation_id=generation,
+                                  ack=lambda consumer: acks.append(consumer) or True)  # fmt: skip
+        return SimpleNamespace(app=app, message=message)
+
+    assert faust.Event.ack(event(False, 3)) is False  # type: ignore[arg-type]
+    assert faust.Event.ack(event(True, 2)) is False  # type: ignore[arg-type]
+    assert acks == []
+    assert faust.Event.ack(event(True, 3)) is True  # type: ignore[arg-type]
+    assert len(acks) == 1
