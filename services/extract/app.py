@@ -22,7 +22,13 @@ import faust
 from services.extract.merge import Block, block_key
 from services.extract.pool import ExtractionPool
 from services.extract.settings import ExtractSettings
-from shared.faust_support import DeadLetterPublisher, make_app, send_and_wait
+from shared.faust_support import (
+    DeadLetterPublisher,
+    ack_only_processed,
+    make_app,
+    mark_processed,
+    send_and_wait,
+)
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import (
@@ -64,6 +70,7 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
         data_dir=settings.extract_data_dir,
     )
     dead = DeadLetterPublisher(app, names, "extract")
+    ack_only_processed({names.articles_raw})
     articles_topic = app.topic(names.articles_raw, partitions=ARTICLES_RAW.partitions)
     candidates_topic = app.topic(
         f"{names.prefix}extract.candidates", partitions=MERGE_PARTITIONS, internal=True
@@ -111,6 +118,18 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
                 await dead.send("extraction_error", repr(exc), event)
         return results
 
+    async def publish_results(results: list[Any]) -> None:
+        for result in results:
+            for strike in result.strikes:
+                enc = encode(EVENTS_STRIKE, strike, source=SOURCE)
+                # Re-keyed by block, so every candidate that could merge meets the same table partition.
+                await publish(candidates_topic.get_topic_name(), block_key(strike), enc.value, enc.headers)
+            for statement in result.statements:
+                enc = encode(EVENTS_STATEMENT, statement, source=SOURCE)
+                await publish(names.events_statement, statement.event_id, enc.value, enc.headers)
+                EVENTS_EMITTED.labels("statement", "").inc()
+                _observe_latency(statement.ingested_at)
+
     @app.agent(articles_topic, name="extract-articles")
     async def extract_articles(stream: Any) -> None:
         async for batch in stream.take_events(
@@ -122,20 +141,9 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
                 if article is not None:
                     articles.append(article)
                     events.append(event)
-            if not articles:
-                continue
-            for result in await extract_batch(articles, events):
-                for strike in result.strikes:
-                    enc = encode(EVENTS_STRIKE, strike, source=SOURCE)
-                    # Re-keyed by block, so every candidate that could merge meets the same table partition.
-                    await publish(
-                        candidates_topic.get_topic_name(), block_key(strike), enc.value, enc.headers
-                    )
-                for statement in result.statements:
-                    enc = encode(EVENTS_STATEMENT, statement, source=SOURCE)
-                    await publish(names.events_statement, statement.event_id, enc.value, enc.headers)
-                    EVENTS_EMITTED.labels("statement", "").inc()
-                    _observe_latency(statement.ingested_at)
+            if articles:
+                await publish_results(await extract_batch(articles, events))
+            mark_processed(batch)  # only these may be acked (see ack_only_processed)
 
     @app.agent(candidates_topic, name="merge-candidates")
     async def merge_candidates(stream: Any) -> None:
