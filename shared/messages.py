@@ -6,12 +6,12 @@ so the conventions live in one place.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from shared.topics import TopicSpec
 
@@ -70,24 +70,37 @@ def encode(spec: TopicSpec, message: BaseModel, *, source: str, key: str | None 
 
 
 def decode(model: type[M], value: bytes | str | None) -> M:
-    """Parse a message value; raises :class:`DecodeError` with a dead-letter reason."""
+    """Parse a message value; raises :class:`DecodeError` with a dead-letter reason, and nothing else.
+
+    Consumers dead-letter on DecodeError and keep going, so every way a value can fail (deep nesting,
+    a 5,000-digit number, lone surrogates, a validator that raises) must end up here as one."""
     if value is None:
         raise DecodeError("empty", "message has no value")
-    if isinstance(value, bytes):
-        try:
-            text = value.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DecodeError("invalid_utf8", str(exc)) from exc
-    else:
-        text = value
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DecodeError("invalid_json", str(exc)) from exc
+        # pydantic's JSON parser (jiter): a nesting limit instead of RecursionError, no int-digit limit
+        # ValueError escaping, and lone surrogate escapes refused (they break every later re-encoding).
+        raw = from_json(value, allow_inf_nan=False)
+    except ValueError as exc:
+        reason = "invalid_utf8" if _bad_utf8(value) else "invalid_json"
+        raise DecodeError(reason, str(exc)[:500]) from exc
+    except Exception as exc:  # whatever the parser raises: a message never stops a consumer
+        raise DecodeError("invalid_json", f"{exc.__class__.__name__}: {str(exc)[:500]}") from exc
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise DecodeError("schema", _short_validation(exc)) from exc
+    except Exception as exc:  # e.g. RecursionError or OverflowError in a validator
+        raise DecodeError("schema", f"{exc.__class__.__name__}: {str(exc)[:500]}") from exc
+
+
+def _bad_utf8(value: bytes | str) -> bool:
+    if isinstance(value, str):
+        return False
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def headers_dict(headers: Headers | None) -> dict[str, str]:

@@ -53,6 +53,39 @@ def test_decode_errors_carry_a_reason(value: bytes | None, reason: str) -> None:
     assert err.value.reason == reason
 
 
+POISON = {
+    "deep_nesting": b"[" * 100_000 + b"]" * 100_000,
+    "deep_object": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    "5000_digit_int": b'{"article_id": ' + b"7" * 5000 + b"}",
+    "5000_digit_int_in_field": b'{"article_id": "a", "title": "t", "body": "b", "ingested_at": "2026-01-01T00:00:00Z",'
+    b' "removed_lines": [' + b"9" * 5000 + b"]}",
+    "lone_surrogate": b'{"article_id": "a\\ud800", "title": "t", "body": "b", "ingested_at": "2026-01-01T00:00:00Z"}',
+    "invalid_utf8_in_string": b'{"article_id": "\xff\xfe", "title": "t"}',
+    "nan": b"NaN",
+    "bare_number": b"1" * 5000,
+    "huge_exponent_date": b'{"article_id": "a", "title": "t", "body": "b", "ingested_at": "9'
+    + b"9" * 4000
+    + b'"}',
+}
+
+
+@pytest.mark.parametrize("value", list(POISON.values()), ids=list(POISON))
+def test_every_decode_failure_is_a_decode_error(value: bytes) -> None:
+    """Consumers dead-letter DecodeError; anything else escaping decode stopped them (RecursionError,
+    ValueError from int parsing) or broke a later re-encoding (lone surrogates)."""
+    for model in (Article, StrikeEvent):
+        with pytest.raises(DecodeError) as err:
+            decode(model, value)
+        assert err.value.reason in {"invalid_json", "invalid_utf8", "schema"}
+        assert err.value.detail
+
+
+def test_decode_keeps_valid_astral_characters_and_nul() -> None:
+    # A surrogate *pair* is a valid escape; NUL is valid JSON (the API's store strips it before writing).
+    value = b'{"article_id": "a", "title": "\\ud83d\\ude00 \\u0000", "body": "b", "ingested_at": "2026-01-01T00:00:00Z"}'
+    assert decode(Article, value).title == "\U0001f600 \x00"
+
+
 def test_dead_letter_keeps_original_bytes() -> None:
     raw = b"\x00\x01binary\xff"
     dl = make_dead_letter(
