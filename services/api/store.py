@@ -6,6 +6,8 @@
   when an event is first stored and orders pages (stable while events are updated), ``change_seq``
   grows on every write and is the live feed's message id.
 - The schema comes from Alembic migrations (``services/api/migrations``), run by ``start()``.
+- Every string written or looked up goes through ``shared.sanitize`` first: a NUL or a lone surrogate
+  arriving straight from Kafka (or in a query) made PostgreSQL refuse the batch, which stopped the API.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from services.api.tables import (
     EventVersionRow,
     WebhookRow,
 )
+from shared.sanitize import safe_model, safe_text
 from shared.schemas import Alert, Severity, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -118,6 +121,7 @@ class Page:
 
 
 def _key(name: str | None) -> str | None:
+    name = safe_text(name) if name else name
     return name.strip().lower()[:200] if name and name.strip() else None
 
 
@@ -233,7 +237,7 @@ class Store:
 
     async def upsert_events(self, events: list[StrikeEvent | StatementEvent]) -> int:
         """Idempotent: a version not newer than the stored one is ignored. Returns rows written."""
-        latest = _latest(events, "event_id")
+        latest = _latest([safe_model(e) for e in events], "event_id")
         if not latest:
             return 0
         now = datetime.now(UTC)
@@ -295,7 +299,7 @@ class Store:
         return written
 
     async def upsert_alerts(self, alerts: list[Alert]) -> int:
-        latest = _latest(alerts, "alert_id")
+        latest = _latest([safe_model(a) for a in alerts], "alert_id")
         if not latest:
             return 0
         now = datetime.now(UTC)
@@ -397,7 +401,7 @@ class Store:
         return q, order
 
     def _text_match(self, query: str) -> Any:
-        words = [w.lower() for w in _WORD.findall(query)][:MAX_QUERY_WORDS]
+        words = [w.lower() for w in _WORD.findall(safe_text(query))][:MAX_QUERY_WORDS]
         if self.dialect == "postgresql":
             # The same expression as the GIN index ix_events_search, so the planner can use it.
             return text(
@@ -407,6 +411,7 @@ class Store:
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
         """The latest version, with ``history``: every stored version and the sources it added."""
+        event_id = safe_text(event_id)
         async with self.sessions() as s:
             payload = (
                 await s.execute(select(EventRow.payload).where(EventRow.event_id == event_id))
@@ -448,6 +453,7 @@ class Store:
         return await self._page(q, AlertRow.order_seq, limit, cursor)
 
     async def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        alert_id = safe_text(alert_id)
         async with self.sessions() as s:
             found: dict[str, Any] | None = (
                 await s.execute(select(AlertRow.payload).where(AlertRow.alert_id == alert_id))
@@ -489,6 +495,7 @@ class Store:
 
     async def upsert_webhook(self, sub: WebhookSubscription) -> None:
         """Written by the request handler and again by the materialiser: an insert race ends in an update."""
+        sub = safe_model(sub)
         payload = json.loads(sub.model_dump_json(exclude={"secret"}))
         for _ in range(2):
             try:
@@ -510,6 +517,7 @@ class Store:
 
     async def delete_webhook(self, subscription_id: str) -> bool:
         # A plain DELETE: the request handler and the materialiser (on the tombstone) both delete it.
+        subscription_id = safe_text(subscription_id)
         async with self.sessions.begin() as s:
             result = await s.execute(delete(WebhookRow).where(WebhookRow.subscription_id == subscription_id))
             return bool(getattr(result, "rowcount", 0))
@@ -520,11 +528,13 @@ class Store:
             return [r.payload for r in rows]
 
     async def get_webhook(self, subscription_id: str) -> dict[str, Any] | None:
+        subscription_id = safe_text(subscription_id)
         async with self.sessions() as s:
             row = await s.get(WebhookRow, subscription_id)
             return row.payload if row else None
 
     async def upsert_deliveries(self, deliveries: list[WebhookDelivery]) -> None:
+        deliveries = [safe_model(d) for d in deliveries]
         async with self.sessions.begin() as s:
             known = set(
                 (
@@ -542,6 +552,7 @@ class Store:
                                       attempted_at=d.attempted_at, payload=json.loads(d.model_dump_json())))  # fmt: skip
 
     async def list_deliveries(self, subscription_id: str, *, limit: int) -> list[dict[str, Any]]:
+        subscription_id = safe_text(subscription_id)
         q = (
             select(DeliveryRow.payload)
             .where(DeliveryRow.subscription_id == subscription_id)

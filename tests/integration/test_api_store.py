@@ -181,3 +181,29 @@ async def test_alert_filters_and_restart_continues_the_sequence(store: Store, da
         assert changes[0].message.startswith(f"id: {changes[0].seq}\nevent: event\ndata: ".encode())
     finally:
         await again.close()
+
+
+async def test_nul_and_lone_surrogates_never_stop_the_store(store: Store) -> None:
+    """Text straight from Kafka may hold NUL or lone surrogates (other producers skip ingest); PostgreSQL
+    refused the batch (asyncpg CharacterNotInRepertoireError) and the API never wrote again."""
+    dirty = strike("nul\x00id", actor="Rus\x00sia", targets=("ta\ud800rget",), places=(place("Ha\x00ma", "SY", 35.1, 36.7),),
+                   sentence="Jets\x00 struck \udc00the town.")  # fmt: skip
+    dirty.sources[0].source = "Out\x00let"
+    dirty.sources[0].url = "https://e.org/\x00a"
+    statement = StatementEvent(event_id="s\x00", speaker={"name": "Sp\x00eaker"}, statement_type="claim",
+                               content="Said \ud83d\ude00 \x00.", about={"actors": [], "places": []})  # fmt: skip
+    alert = Alert(alert_id="a\x00", kind="tempo_spike", severity="high", title="t\x00", summary="s\ud800",
+                  theater="SY", raised_at=datetime.now(UTC))  # fmt: skip
+    assert await store.upsert_events([dirty, statement, strike("clean")]) == 3
+    assert await store.upsert_alerts([alert]) == 1
+
+    stored = await store.get_event("nulid")
+    assert stored is not None and stored["actor"]["name"] == "Russia"
+    assert stored["sources"][0]["source"] == "Outlet" and stored["sources"][0]["url"] == "https://e.org/a"
+    assert stored["targets"][0]["name"] == "ta\ufffdrget"
+    assert stored["evidence"][0]["sentence"] == "Jets struck \ufffdthe town."
+    assert (await store.get_event("s"))["content"] == "Said \U0001f600 ."  # type: ignore[index]
+    assert await store.get_event("nul\x00id") is not None  # lookups are cleaned the same way
+    assert await ids(store, actor="rus\x00sia", place="ha\x00ma", q="jets\x00") == {"nulid"}
+    assert (await store.get_alert("a"))["summary"] == "s\ufffd"  # type: ignore[index]
+    assert await ids(store) == {"nulid", "s", "clean"}
