@@ -83,9 +83,9 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
     async def raise_alerts(stream: Any) -> None:
         async for event in stream.events():
             try:
-                env = SignalEnvelope.model_validate_json(event.message.value)
-            except ValueError as exc:
-                await dead.send("schema", str(exc)[:500], event)
+                env = decode(SignalEnvelope, event.message.value)
+            except DecodeError as exc:
+                await dead.send(exc.reason, exc.detail, event)
                 continue
             stored = state.get(env.state_key)
             current = KeyState.model_validate_json(stored) if stored else KeyState()

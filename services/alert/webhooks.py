@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
@@ -167,8 +166,12 @@ class Deliverer:
     async def _handle(self, record: Any, client: httpx.AsyncClient) -> None:
         try:
             alert = decode(Alert, record.value)
-        except DecodeError:
-            return  # the API and alert services dead-letter bad alerts; a deliverer only skips them
+        except DecodeError as exc:
+            # The API's materialiser dead-letters this record (it reads every alert); one more dead letter
+            # per subscription would only repeat it. Skipped, logged, and the deliverer goes on.
+            log.warning("subscription %s: skipping undecodable alert at %s:%s:%s (%s)",
+                        self.sub.subscription_id, record.topic, record.partition, record.offset, exc.reason)  # fmt: skip
+            return
         if wanted(self.sub, alert):
             await self.deliver(alert, record.value, client)
 
@@ -315,7 +318,7 @@ class WebhookSupervisor:
                 await producer.stop()
 
     def _apply(self, record: Any, producer: AIOKafkaProducer) -> None:
-        sub_id = record.key.decode() if record.key else None
+        sub_id = record.key.decode("utf-8", "replace") if record.key else None
         if sub_id is None:
             return
         current = self.tasks.pop(sub_id, None)
@@ -325,9 +328,10 @@ class WebhookSupervisor:
             log.info("webhook subscription %s deleted", sub_id)
             return
         try:
-            sub = WebhookSubscription.model_validate(json.loads(record.value))
-        except ValueError:
-            log.warning("ignoring malformed webhook subscription %s", sub_id)
+            sub = decode(WebhookSubscription, record.value)
+        except DecodeError as exc:
+            # Skipped, not dead-lettered here: the API's materialiser reads this topic too and dead-letters it.
+            log.warning("ignoring malformed webhook subscription %s (%s)", sub_id[:100], exc.reason)
             return
         self._start(sub, producer)
 

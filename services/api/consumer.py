@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 
 from services.api.feed import ChangeFeed
 from services.api.store import Store
@@ -126,43 +128,60 @@ class Materialiser:
                 return
 
     async def _handle(self, records: list[Any]) -> None:
-        events: list[StrikeEvent | StatementEvent] = []
-        alerts: list[Alert] = []
-        deliveries: list[WebhookDelivery] = []
+        events: list[tuple[Any, StrikeEvent | StatementEvent]] = []
+        alerts: list[tuple[Any, Alert]] = []
+        deliveries: list[tuple[Any, WebhookDelivery]] = []
         for rec in records:
-            if rec.topic == self.names.webhook_subscriptions and rec.value is None:
-                await self.store.delete_webhook(rec.key.decode())  # a tombstone: the subscription was deleted
-                continue
-            model = self.models[rec.topic]
             try:
-                msg = decode(model, rec.value)
+                if rec.topic == self.names.webhook_subscriptions and rec.value is None:
+                    # A tombstone: the subscription was deleted.
+                    await self.store.delete_webhook(_tombstone_key(rec.key))
+                    continue
+                msg = decode(self.models[rec.topic], rec.value)
             except DecodeError as exc:
-                await self._dead_letter(rec, exc)
+                await self._dead_letter(rec, exc)  # the batch-mates are still written below
                 continue
             if isinstance(msg, Alert):
-                alerts.append(msg)
+                alerts.append((rec, msg))
             elif isinstance(msg, StrikeEvent | StatementEvent):
-                events.append(msg)
+                events.append((rec, msg))
             elif isinstance(msg, WebhookSubscription):
-                await self.store.upsert_webhook(msg)
+                await self._write([(rec, msg)], lambda subs: self.store.upsert_webhook(subs[0]))
             elif isinstance(msg, WebhookDelivery):
-                deliveries.append(msg)
+                deliveries.append((rec, msg))
         if deliveries:
-            await self.store.upsert_deliveries(deliveries)
+            await self._write(deliveries, self.store.upsert_deliveries)
         if events:
-            n = await self.store.upsert_events(events)
+            n = await self._write(events, self.store.upsert_events)
             STORE_WRITES.labels("events", "written").inc(n)
             STORE_WRITES.labels("events", "stale").inc(len(events) - n)
             now = time.time()
-            for ev in events:
+            for _, ev in events:
                 if ev.ingested_at is not None:
                     END_TO_END_LATENCY.labels("event_stored").observe(
                         max(0.0, now - ev.ingested_at.astimezone(UTC).timestamp())
                     )
         if alerts:
-            n = await self.store.upsert_alerts(alerts)
+            n = await self._write(alerts, self.store.upsert_alerts)
             STORE_WRITES.labels("alerts", "written").inc(n)
             STORE_WRITES.labels("alerts", "stale").inc(len(alerts) - n)
+
+    async def _write(self, items: list[tuple[Any, Any]], write: Callable[[list[Any]], Awaitable[Any]]) -> int:
+        """Write a batch; if the database refuses it for its data (a value too long for a column, say),
+        write it message by message and dead-letter only those still refused, so one bad value neither
+        stops the materialiser nor drops its batch-mates. Other errors (the database is down) propagate:
+        nothing is committed and the batch is re-delivered."""
+        try:
+            return int(await write([msg for _, msg in items]) or 0)
+        except (DataError, IntegrityError):
+            log.warning("the store refused a batch of %d; writing it message by message", len(items))
+        written = 0
+        for rec, msg in items:
+            try:
+                written += int(await write([msg]) or 0)
+            except (DataError, IntegrityError) as exc:
+                await self._dead_letter(rec, DecodeError("store_refused", str(exc.orig)[:500]))
+        return written
 
     async def publish_subscription(self, sub: WebhookSubscription) -> None:
         enc = encode(WEBHOOK_SUBSCRIPTIONS, sub, source="/warwire/api")
@@ -194,3 +213,10 @@ class Materialiser:
         )
         DEAD_LETTERS.labels("api", exc.reason).inc()
         log.warning("dead-lettered %s@%s:%s (%s)", rec.topic, rec.partition, rec.offset, exc.reason)
+
+
+def _tombstone_key(key: bytes | None) -> str:
+    try:
+        return (key or b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecodeError("invalid_key", "a tombstone's key is not UTF-8") from exc

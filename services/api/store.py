@@ -161,6 +161,11 @@ def _theater(ev: StrikeEvent | StatementEvent) -> str | None:
     return next((p.country_code for p in places if p.country_code), None)
 
 
+def _iso2(code: str | None) -> str | None:
+    """Country columns hold two letters; a longer code from Kafka must not fail the batch on PostgreSQL."""
+    return code if code and len(code) == 2 else None
+
+
 def _points(ev: StrikeEvent | StatementEvent) -> list[tuple[float, float, int | None]]:
     places = ev.locations if isinstance(ev, StrikeEvent) else ev.about.places
     return [(p.lat, p.lon, p.geo_precision) for p in places if p.lat is not None and p.lon is not None]
@@ -263,9 +268,9 @@ class Store:
                 payload = json.loads(ev.model_dump_json())
                 values = dict(
                     event_type=ev.event_type, version=ev.version, strike_type=getattr(ev, "strike_type", None),
-                    actor=ev.actor.name if isinstance(ev, StrikeEvent) and ev.actor else
-                    (ev.speaker.name if isinstance(ev, StatementEvent) else None),
-                    country=_theater(ev), occurred_on=ev.occurred_on, confidence=ev.confidence, change_seq=seq,
+                    actor=(ev.actor.name if isinstance(ev, StrikeEvent) and ev.actor else
+                    (ev.speaker.name if isinstance(ev, StatementEvent) else None) or "")[:200] or None,
+                    country=_iso2(_theater(ev)), occurred_on=ev.occurred_on, confidence=ev.confidence, change_seq=seq,
                     updated_at=now, search_text=_search_text(ev), payload=payload,
                 )  # fmt: skip
                 if old is None:
@@ -319,7 +324,7 @@ class Store:
                 seq = self._next_seq()
                 values = dict(
                     version=al.version, kind=al.kind.value, severity=al.severity.value,
-                    severity_rank=Severity(al.severity).rank, theater=al.theater, raised_at=al.raised_at,
+                    severity_rank=Severity(al.severity).rank, theater=_iso2(al.theater), raised_at=al.raised_at,
                     change_seq=seq, updated_at=now, payload=json.loads(al.model_dump_json()),
                 )  # fmt: skip
                 if old is None:
