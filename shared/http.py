@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.metrics import HTTP_REQUEST_DURATION
+
+
+def key_matches(given: str | None, keys: Iterable[str]) -> bool:
+    """Constant time, against every configured key: ``in`` on a set leaks through timing how much of a
+    guess was right (and which key it was close to)."""
+    candidate = (given or "").encode("utf-8", "replace")
+    matches = [hmac.compare_digest(candidate, k.encode("utf-8", "replace")) for k in keys]  # all compared
+    return given is not None and any(matches)
 
 
 def instrument(app: FastAPI, service: str) -> None:

@@ -33,7 +33,7 @@ from services.api.responses import (
 )
 from services.api.store import CURSOR_PATTERN, AlertFilters, BadCursor, BBox, EventFilters, Page, Store
 from shared import webhooks
-from shared.http import BodySizeLimit, instrument
+from shared.http import BodySizeLimit, instrument, key_matches
 from shared.schemas import Alert, AlertKind, Severity, StrikeType, WebhookSubscription
 
 STATIC = FilePath(__file__).resolve().parent / "static"
@@ -133,7 +133,7 @@ def create_app(
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     def require_key(x_api_key: Annotated[str | None, Security(API_KEY)] = None) -> None:
-        if api_keys and x_api_key not in api_keys:
+        if api_keys and not key_matches(x_api_key, api_keys):
             raise _bad(401, "unauthorized", "missing or wrong X-API-Key")
 
     def open_read() -> None:
