@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from services.ingest.feeds import FeedPoller
-from services.ingest.ingestor import ArticleIn, IngestError, Ingestor
-from shared.http import instrument
+from services.ingest.ingestor import ArticleIn, IngestError, Ingestor, PublishFailed
+from shared.http import instrument, key_matches
 
 
 def create_app(
@@ -36,7 +36,7 @@ def create_app(
     instrument(app, "ingest")
 
     def check_key(key: str | None) -> None:
-        if api_keys and key not in api_keys:
+        if api_keys and not key_matches(key, api_keys):
             raise HTTPException(
                 status_code=401, detail={"reason": "unauthorized", "detail": "missing or wrong X-API-Key"}
             )
@@ -59,8 +59,8 @@ def create_app(
     ) -> JSONResponse:
         """Push one article as JSON (``ArticleIn``) or as ``text/html`` (metadata in the query string)."""
         check_key(x_api_key)
-        raw = await request.body()
-        if len(raw) > max_bytes + 65536:
+        raw = await _read_body(request, max_bytes + 65536)  # room for the JSON around the article
+        if raw is None:
             return _error(413, "too_large", f"request body exceeds {max_bytes} bytes")
         try:
             text = raw.decode("utf-8")
@@ -76,18 +76,16 @@ def create_app(
                 return _error(
                     415, "unsupported_media_type", f"send application/json or text/html, not {ctype}"
                 )
-        except json.JSONDecodeError as exc:
-            return _error(400, "malformed_json", str(exc))
         except ValidationError as exc:
-            return _error(
-                422, "invalid_fields", exc.errors(include_url=False, include_context=False).__repr__()
-            )
+            return _error(422, "invalid_fields", _fields(exc))
+        except (ValueError, RecursionError) as exc:  # also 5,000-digit numbers and deep nesting
+            return _error(400, "malformed_json", str(exc)[:500])
         try:
             article, is_new = await run_in_threadpool(ingestor.ingest, item, channel="push")
         except IngestError as exc:
             return _error(exc.status, exc.reason, exc.detail)
-        except Exception as exc:  # broker unavailable or timed out
-            response = _error(503, "broker_unavailable", f"could not publish: {exc.__class__.__name__}")
+        except PublishFailed as exc:  # broker unavailable or timed out
+            response = _error(503, "broker_unavailable", str(exc))
             response.headers["Retry-After"] = "1"  # the article was not recorded: pushing it again is safe
             return response
         status = 202 if is_new else 200
@@ -113,6 +111,26 @@ def create_app(
         )
 
     return app
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it grows past ``limit``: a chunked upload is never held whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fields(exc: ValidationError) -> str:
+    """Which fields are wrong and why, without echoing the (possibly huge) input back."""
+    parts = [f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors()[:5]]
+    return "; ".join(parts)
 
 
 def _error(status: int, reason: str, detail: str) -> JSONResponse:

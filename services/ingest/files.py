@@ -48,7 +48,7 @@ def read_file(
     elif suffix == ".json":
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # also 5,000-digit numbers, deep nesting
             yield IngestError("malformed_json", f"{path}: {exc}")
             return
         for item in doc if isinstance(doc, list) else [doc]:
@@ -59,7 +59,7 @@ def read_file(
                 continue
             try:
                 yield _build(json.loads(line), defaults, path)
-            except json.JSONDecodeError as exc:
+            except (ValueError, RecursionError) as exc:  # also 5,000-digit numbers, deep nesting
                 yield IngestError("malformed_json", f"{path}:{n}: {exc}")
     else:
         yield IngestError("unsupported_file", f"{path}: use .txt, .html, .json or .jsonl")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from services.ingest.ingestor import ArticleIn, IngestError, Ingestor
@@ -81,3 +84,76 @@ def test_seen_state_survives_reopen(tmp_path) -> None:
     store.add("art_x")
     store.close()
     assert SeenStore(path).contains("art_x")
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    ["0001-01-01T00:00+14:00", "9999-12-31T23:59:59-12:00", "2026-01-01T00:00+99:00", "-1", "12", "1899-12-31",
+     "2999-01-01", "99999999999999999999", "0"],
+)  # fmt: skip
+def test_dates_out_of_range_or_without_a_year_are_refused(published_at: str) -> None:
+    with pytest.raises(IngestError) as err:
+        Ingestor(Recorder(), SeenStore(":memory:")).normalise(
+            ArticleIn(body="text", published_at=published_at)
+        )
+    assert err.value.reason == "bad_date" and err.value.status == 422
+    assert err.value.detail.startswith("published_at:")
+
+
+def test_dates_in_range_are_kept_in_utc() -> None:
+    norm = Ingestor(Recorder(), SeenStore(":memory:")).normalise
+    assert norm(ArticleIn(body="t", published_at="1900-01-01T00:00:00Z")).published_at is not None
+    published = norm(ArticleIn(body="t", published_at="Mon, 04 May 2026 10:00:00 +0200")).published_at
+    assert published is not None and published.isoformat() == "2026-05-04T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://e.org/x", "data:text/html,x", "http:///nohost",
+            "//e.org/x", "http://e.org:99999/x", "http://[::1/x"],
+)  # fmt: skip
+def test_only_http_urls_with_a_host(url: str) -> None:
+    with pytest.raises(IngestError) as err:
+        Ingestor(Recorder(), SeenStore(":memory:")).normalise(ArticleIn(body="text", url=url))
+    assert err.value.reason == "bad_url" and err.value.status == 422
+
+
+def test_control_characters_are_stripped_from_every_field() -> None:
+    item = ArticleIn(title="Ti\x00tle\x1b", body="Jets\x07 struck\x0ca depot.\tThen\r\nleft.", url="https://e.org/\x00a",
+                     source="Wi\x00re\x7f", language="e\x00n", published_at="2026-01-02\x00")  # fmt: skip
+    article = Ingestor(Recorder(), SeenStore(":memory:")).normalise(item)
+    assert (article.title, article.url, article.source, article.language) == (
+        "Title",
+        "https://e.org/a",
+        "Wire",
+        "en",
+    )
+    assert article.body == "Jets struck\na depot. Then\nleft."
+    article.model_dump_json()  # encodable
+
+
+@pytest.mark.parametrize("field", ["body", "html", "published_at", "language"])
+def test_a_lone_surrogate_names_its_field(field: str) -> None:
+    # (pydantic itself refuses them in the fields with a max_length: title, url, source)
+    item = ArticleIn.model_validate({"body": "text", field: "x\ud800y"})
+    with pytest.raises(IngestError) as err:
+        Ingestor(Recorder(), SeenStore(":memory:")).ingest(item, channel="push")
+    assert err.value.reason == "invalid_fields" and err.value.detail.startswith(f"{field}:")
+
+
+def test_concurrent_identical_articles_are_published_once() -> None:
+    """Check, publish and record are one step per article id: 50 threads pushing the same article
+    publish it once, and no copy names itself as its own duplicate_of."""
+
+    class Slow(Recorder):
+        def publish(self, article: Article) -> None:
+            time.sleep(0.02)  # a broker round trip: the window the race needed
+            super().publish(article)
+
+    rec = Slow()
+    ing = Ingestor(rec, SeenStore(":memory:"))
+    item = ArticleIn(title="T", body="Jets struck a depot near the port on Monday.", url="https://e.org/race")
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda _: ing.ingest(item, channel="push"), range(50)))
+    assert sum(new for _, new in results) == 1 and len(rec.published) == 1
+    assert rec.published[0].duplicate_of is None
+    assert ing._busy == {}  # no lock left behind
