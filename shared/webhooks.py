@@ -9,10 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import secrets
-import socket
-from urllib.parse import urlsplit
+
+from shared import egress
 
 SECRET_PREFIX = "whsec_"
 TOLERANCE_S = 300
@@ -58,35 +57,12 @@ def verify(
     return False
 
 
-class UnsafeURL(ValueError):
-    pass
+# The outbound-URL check lives in shared.egress (webhooks, feeds and pages share it); kept here by name.
+UnsafeURL = egress.UnsafeURL
 
 
 def check_url(url: str, allowed_networks: list[str]) -> None:
-    """Refuse URLs that resolve to private, loopback, link-local or otherwise internal addresses,
-    unless an allow-listed network contains them. Raises UnsafeURL with the reason."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError when out of range
-    except ValueError as exc:
-        raise UnsafeURL(f"not a valid URL: {exc}") from exc
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UnsafeURL("the URL must be http(s) with a host")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80))
-    except (OSError, UnicodeError) as exc:  # UnicodeError: a label over 63 characters, for one
-        raise UnsafeURL(f"cannot resolve {parts.hostname[:100]}: {exc}") from exc
-    allowed = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if any(addr in net for net in allowed):
-            continue
-        if (
-            addr.is_private
-            or addr.is_loopback
-            or addr.is_link_local
-            or addr.is_reserved
-            or addr.is_multicast
-            or addr.is_unspecified
-        ):
-            raise UnsafeURL(f"{parts.hostname} resolves to {addr}, a non-public address")
+    """Refuse URLs that are not http(s), or whose host resolves to any address that is not public
+    (``ipaddress.is_global``) unless an allow-listed network contains it. Raises UnsafeURL with the reason.
+    Deliveries check again when they connect, on the address they connect to (see shared.egress)."""
+    egress.check_url(url, allowed_networks)

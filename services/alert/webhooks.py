@@ -8,8 +8,9 @@ group, so one slow or dead receiver never delays the others, and a restart resum
   a number of attempts and a time budget, then a dead letter. It commits the alert's offset only after
   the alert was delivered or given up (at-least-once; receivers dedupe on ``webhook-id``).
 - Every attempt is logged on ``webhooks.deliveries``; the API serves that log.
-- URLs are checked at delivery time too (DNS may change): private, loopback and link-local targets are
-  refused unless allow-listed; requests have timeouts and responses a size limit; secrets are never logged.
+- URLs are checked at delivery time too, on every connection, against the address connected to (DNS may
+  change; see shared.egress): only public addresses unless allow-listed, no redirects followed; requests
+  have timeouts and responses a size limit; secrets are never logged.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
+from shared import egress
 from shared import webhooks as wh
 from shared.deadletter import make_dead_letter
 from shared.messages import DecodeError, decode, encode
@@ -153,7 +155,7 @@ class Deliverer:
         await consumer.start()
         consumer.subscribe([self.names.alerts], listener=_StartAtCreation(consumer, self.sub.created_at))
         try:
-            async with httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False) as client:
+            async with self.client() as client:
                 while True:
                     batches = await consumer.getmany(timeout_ms=1000, max_records=50)
                     for tp, records in batches.items():
@@ -162,6 +164,10 @@ class Deliverer:
                             await consumer.commit({tp: record.offset + 1})
         finally:
             await consumer.stop()
+
+    def client(self) -> httpx.AsyncClient:
+        """Connects only to public (or allow-listed) addresses, checked as it connects; no redirects."""
+        return egress.guarded_client(self.policy.allowed_networks, timeout=self.policy.timeout_s)
 
     async def _handle(self, record: Any, client: httpx.AsyncClient) -> None:
         try:
@@ -199,10 +205,6 @@ class Deliverer:
         self, webhook_id: str, body: bytes, client: httpx.AsyncClient
     ) -> tuple[str, int | None, str | None, float]:
         started = time.perf_counter()
-        try:
-            await asyncio.to_thread(wh.check_url, self.sub.url, list(self.policy.allowed_networks))
-        except wh.UnsafeURL as exc:
-            return "refused", None, str(exc), 0.0
         headers = wh.headers(self.sub.secret, webhook_id, int(time.time()), body)
         try:
             async with client.stream("POST", self.sub.url, content=body, headers=headers) as response:
@@ -219,6 +221,10 @@ class Deliverer:
                     None if ok else f"HTTP {response.status_code}",
                     ms,
                 )
+        except egress.UnsafeURL as exc:  # raised as the client connects, on the address it resolved
+            return "refused", None, str(exc), (time.perf_counter() - started) * 1000
+        except httpx.UnsupportedProtocol as exc:
+            return "refused", None, str(exc), (time.perf_counter() - started) * 1000
         except httpx.HTTPError as exc:
             return "failed", None, exc.__class__.__name__, (time.perf_counter() - started) * 1000
 

@@ -4,6 +4,10 @@ summary get their article page fetched and its main text extracted.
 
 Everything bad that comes from a feed (time-outs, garbage, unreadable entries) becomes a dead-letter
 record with its reason; the poller keeps polling.
+
+Feed and page requests go through shared.egress: only public addresses (or the operator's allow-listed
+networks, ``WARWIRE_WEBHOOK_ALLOWED_NETWORKS``), checked on the address connected to, and redirects are
+not followed (a feed's links are chosen by whoever writes the feed).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from typing import Any, Protocol
 
 import feedparser
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from services.ingest.ingestor import ArticleIn, IngestError, Ingestor
+from shared import egress
 from shared.metrics import FEED_LAST_SUCCESS, FEED_POLLS, FEED_UP
 
 log = logging.getLogger(__name__)
@@ -68,6 +73,7 @@ class FeedPoller:
         max_backoff_s: float = 600.0,
         min_content_chars: int = 400,
         max_page_bytes: int = 2_000_000,
+        allowed_networks: list[str] | None = None,
         client_factory: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
         self.feeds = feeds
@@ -79,8 +85,8 @@ class FeedPoller:
         self.max_page_bytes = max_page_bytes
         self.state: dict[str, FeedState] = {f.name: FeedState() for f in feeds}
         self._client_factory = client_factory or (
-            lambda: httpx.AsyncClient(
-                timeout=timeout_s, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+            lambda: egress.guarded_client(
+                allowed_networks or [], timeout=timeout_s, headers={"User-Agent": USER_AGENT}
             )
         )
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,7 +105,12 @@ class FeedPoller:
 
     async def _loop(self, feed: FeedConfig) -> None:
         while True:
-            result = await self.poll_once(feed)
+            try:
+                result = await self.poll_once(feed)
+            except Exception:  # the broker down while publishing, say: back off and poll again
+                log.exception("feed %s: poll failed", feed.name)
+                self.state[feed.name].failures += 1
+                result = PollResult("error", detail="poll_failed")
             state = self.state[feed.name]
             delay = feed.interval_s
             if result.status == "error":
@@ -122,10 +133,15 @@ class FeedPoller:
             return self._failed(
                 feed, "feed_timeout", f"{feed.url}: timed out ({exc.__class__.__name__})", None
             )
+        except egress.UnsafeURL as exc:
+            return self._failed(feed, "feed_unsafe_url", f"{feed.url}: {exc}", None)
         except httpx.HTTPError as exc:
             return self._failed(feed, "feed_unreachable", f"{feed.url}: {exc!r}", None)
         if response.status_code == 304:
             return self._done(feed, PollResult("not_modified"))
+        if response.is_redirect:
+            where = response.headers.get("Location", "")[:500]
+            return self._failed(feed, "feed_redirect", f"{feed.url}: HTTP {response.status_code} to {where} (not followed)", None)  # fmt: skip
         if response.status_code >= 400:
             return self._failed(
                 feed, "feed_http_error", f"{feed.url}: HTTP {response.status_code}", response.content
@@ -148,18 +164,23 @@ class FeedPoller:
         content = " ".join(c.get("value", "") for c in entry.get("content", []) if c.get("value"))
         summary = entry.get("summary", "")
         markup = content or summary
-        item: ArticleIn
+        fields = {"title": entry.get("title", ""), "url": link, "source": feed.name,
+                  "published_at": entry.get("published") or entry.get("updated")}  # fmt: skip
         if len(_plain_text(markup)) < self.min_content_chars and link:
             page = await self._fetch_page(link, client)
             if page is None:
                 result.rejected += 1
                 return
-            item = ArticleIn(title=entry.get("title", ""), html=page, url=link, source=feed.name,
-                             published_at=entry.get("published") or entry.get("updated"))  # fmt: skip
+            fields["html"] = page
         else:
             # Feed content is already the article (an HTML fragment, not a page): keep its text.
-            item = ArticleIn(title=entry.get("title", ""), body=_plain_text(markup) or None, url=link, source=feed.name,
-                             published_at=entry.get("published") or entry.get("updated"))  # fmt: skip
+            fields["body"] = _plain_text(markup) or None
+        try:
+            item = ArticleIn.model_validate(fields)
+        except ValidationError as exc:  # a 3,000-character title, say: this entry, not the feed, is bad
+            result.rejected += 1
+            self.dead_letters.dead_letter("invalid_fields", f"{feed.name}: {link}: {exc.error_count()} invalid field(s)", markup[:100_000])  # fmt: skip
+            return
         try:
             _, is_new = await asyncio.to_thread(self.ingestor.ingest, item, channel=f"feed:{feed.name}")
         except IngestError as exc:
@@ -174,10 +195,13 @@ class FeedPoller:
     async def _fetch_page(self, url: str, client: httpx.AsyncClient) -> str | None:
         try:
             response = await client.get(url, timeout=self.timeout_s)
+        except egress.UnsafeURL as exc:
+            self.dead_letters.dead_letter("page_unsafe_url", f"{url}: {exc}", None)
+            return None
         except httpx.HTTPError as exc:
             self.dead_letters.dead_letter("page_unreachable", f"{url}: {exc!r}", None)
             return None
-        if response.status_code >= 400 or len(response.content) > self.max_page_bytes:
+        if response.status_code >= 300 or len(response.content) > self.max_page_bytes:  # 3xx: not followed
             self.dead_letters.dead_letter("page_http_error", f"{url}: HTTP {response.status_code}", None)
             return None
         return response.text

@@ -65,6 +65,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, rss(base), "application/rss+xml", {"ETag": '"v1"'})
         elif self.path.startswith("/articles/2.html"):
             self._send(200, PAGE, "text/html")
+        elif self.path == "/moved.xml":
+            self._send(301, "", "text/plain", {"Location": f"{base}/feed.xml"})
         elif self.path == "/garbage.xml":
             self._send(200, "this is {not} a feed <<< at all", "text/plain")
         elif self.path == "/slow.xml":
@@ -105,9 +107,11 @@ def pipeline(kafka_bootstrap: str, unique: str, tmp_path):
 
 
 def poller(feeds: list[FeedConfig], publisher: ArticlePublisher, seen_path: str) -> FeedPoller:
+    # The feed server is on loopback: allow-listed, as an operator would (WARWIRE_WEBHOOK_ALLOWED_NETWORKS).
     return FeedPoller(
-        feeds, Ingestor(publisher, SeenStore(seen_path)), publisher, timeout_s=1.0, min_content_chars=200
-    )
+        feeds, Ingestor(publisher, SeenStore(seen_path)), publisher, timeout_s=1.0, min_content_chars=200,
+        allowed_networks=["127.0.0.0/8"],
+    )  # fmt: skip
 
 
 async def test_feed_items_published_once_and_restart_republishes_nothing(
@@ -152,6 +156,24 @@ async def test_bad_feeds_are_dead_lettered(server: str, pipeline, kafka_bootstra
     reasons = {d.reason: d for d in dead}
     assert set(reasons) == {"feed_unparseable", "feed_timeout"}
     assert original_value(reasons["feed_unparseable"]) == b"this is {not} a feed <<< at all"
+
+
+async def test_feeds_never_reach_internal_addresses_nor_follow_redirects(
+    server: str, pipeline, kafka_bootstrap
+) -> None:
+    names, publisher, seen_path = pipeline
+    moved = FeedConfig(name="moved", url=f"{server}/moved.xml")
+    assert (await poller([moved], publisher, seen_path).poll_once(moved)).status == "error"
+    internal = FeedConfig(name="internal", url=f"{server}/feed.xml")
+    not_allowed = FeedPoller([internal], Ingestor(publisher, SeenStore(seen_path)), publisher, timeout_s=1.0)
+    assert (await not_allowed.poll_once(internal)).status == "error"  # loopback, not allow-listed
+    dead = {
+        d.reason: d
+        for d in (decode(DeadLetter, r.value) for r in consume_all(kafka_bootstrap, names.deadletter, expect=2, timeout=30))
+    }  # fmt: skip
+    assert set(dead) == {"feed_redirect", "feed_unsafe_url"}
+    assert "not followed" in dead["feed_redirect"].detail and "127.0.0.1" in dead["feed_unsafe_url"].detail
+    assert consume_all(kafka_bootstrap, names.articles_raw, expect=1, timeout=3) == []
 
 
 def test_near_duplicate_and_language_are_marked(pipeline, kafka_bootstrap) -> None:
