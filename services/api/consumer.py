@@ -13,7 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from services.api.feed import ChangeFeed
 from services.api.store import Store
@@ -173,13 +173,17 @@ class Materialiser:
         nothing is committed and the batch is re-delivered."""
         try:
             return int(await write([msg for _, msg in items]) or 0)
-        except (DataError, IntegrityError):
+        except DBAPIError as exc:
+            if not _refused_for_its_data(exc):
+                raise
             log.warning("the store refused a batch of %d; writing it message by message", len(items))
         written = 0
         for rec, msg in items:
             try:
                 written += int(await write([msg]) or 0)
-            except (DataError, IntegrityError) as exc:
+            except DBAPIError as exc:
+                if not _refused_for_its_data(exc):
+                    raise
                 await self._dead_letter(rec, DecodeError("store_refused", str(exc.orig)[:500]))
         return written
 
@@ -220,3 +224,12 @@ def _tombstone_key(key: bytes | None) -> str:
         return (key or b"").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DecodeError("invalid_key", "a tombstone's key is not UTF-8") from exc
+
+
+def _refused_for_its_data(exc: DBAPIError) -> bool:
+    """A data exception or constraint violation (SQLSTATE classes 22 and 23), not a lost connection.
+    SQLAlchemy maps some of asyncpg's (value too long for a column) to the generic DBAPIError."""
+    if isinstance(exc, DataError | IntegrityError):
+        return True
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return not exc.connection_invalidated and sqlstate[:2] in {"22", "23"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from services.api.store import AlertFilters, BadCursor, BBox, EventFilters, Store, decode_cursor
+from shared.messages import decode
 from shared.schemas import Alert, StatementEvent, StrikeEvent
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -207,3 +208,38 @@ async def test_nul_and_lone_surrogates_never_stop_the_store(store: Store) -> Non
     assert await ids(store, actor="rus\x00sia", place="ha\x00ma", q="jets\x00") == {"nulid"}
     assert (await store.get_alert("a"))["summary"] == "s\ufffd"  # type: ignore[index]
     assert await ids(store) == {"nulid", "s", "clean"}
+
+
+async def test_a_message_the_database_refuses_is_dead_lettered_alone(store: Store) -> None:
+    """A value PostgreSQL refuses (an id longer than its column) failed the whole batch and stopped the
+    materialiser; now the batch is written message by message and only that message is dead-lettered."""
+    from services.api.consumer import Materialiser
+    from shared.messages import encode
+    from shared.schemas import DeadLetter
+    from shared.topics import EVENTS_STRIKE, TopicNames
+
+    class Producer:
+        sent: ClassVar[list[bytes]] = []
+
+        async def send_and_wait(self, topic: str, value: bytes, **_: Any) -> None:
+            self.sent.append(value)
+
+    class Record:
+        def __init__(self, offset: int, event: StrikeEvent) -> None:
+            self.topic, self.partition, self.offset = names.events_strike, 0, offset
+            self.key, self.headers = event.event_id.encode(), []
+            self.value = encode(EVENTS_STRIKE, event, source="/t").value
+
+    names = TopicNames("")
+    materialiser = Materialiser([], names, "g", store)
+    materialiser.producer = Producer()  # type: ignore[assignment]
+    too_long = strike("x" * 65, actor="A" * 300, places=(place("Hama", "SYR", 35.1, 36.7),))
+    await materialiser._handle([Record(0, strike("before")), Record(1, too_long), Record(2, strike("after"))])
+    stored = await ids(store)
+    assert {"before", "after"} <= stored
+    if store.dialect == "postgresql":
+        assert stored == {"before", "after"}
+        (dead,) = [decode(DeadLetter, v) for v in Producer.sent]
+        assert dead.reason == "store_refused" and dead.source_offset == 1
+    else:  # SQLite does not enforce column widths: stored, nothing dead-lettered
+        assert Producer.sent == []
