@@ -17,12 +17,12 @@ the detector's lookback raises again. Every detector and threshold is configured
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from services.alert.rules import AlertRules, matches
+from shared.geo import haversine_km
 from shared.schemas import Severity, StatementEvent, StrikeEvent, StrikeType
 from shared.schemas.alert import AlertKind
 from shared.schemas.events import theater_of
@@ -299,13 +299,6 @@ def _country_of(name: str | None) -> str | None:
 
     entry = ACTORS.get((name or "").lower())
     return entry.country if entry is not None and entry.kind == "state_military" else None
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 @lru_cache(maxsize=1)

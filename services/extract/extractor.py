@@ -20,10 +20,12 @@ from typing import Any
 
 from services.extract import lexicon as lx
 from services.extract import strikes as st
+from services.extract.casualties import casualties, target_kind
 from services.extract.dates import resolve_date
 from services.extract.gazetteer import Gazetteer
 from services.extract.merge import Block, block_key, strike_class
 from services.extract.text import Sentence, is_candidate, split_sentences
+from services.extract.truecase import TrueCaser, is_shouting
 from shared.schemas import (
     About,
     ActorRef,
@@ -90,17 +92,24 @@ class Extractor:
         self.batch_size = batch_size
         # Off only to measure what the cheap lexicon pass costs in recall (bench/extract_bench.py).
         self.candidate_filter = candidate_filter
+        self.truecaser = TrueCaser(
+            gazetteer.name_kind, _english_words(nlp), lx.NAMED_ACTORS, gazetteer.multiword_heads()
+        )
 
     # -- public -------------------------------------------------------------------------------
     def extract(self, articles: Sequence[Article]) -> list[ExtractionResult]:
-        jobs: list[tuple[int, Sentence]] = []
+        jobs: list[tuple[int, Sentence, str]] = []
         for i, article in enumerate(articles):
-            for sent in split_sentences(article.body):
-                if not self.candidate_filter or is_candidate(sent.text):
-                    jobs.append((i, sent))
-        docs = self.nlp.pipe((s.text for _, s in jobs), batch_size=self.batch_size)
+            body = article.body
+            # ALL-CAPS copy is parsed with its case restored; evidence still quotes the original.
+            parse_body = self.truecaser(body) if is_shouting(body) else body
+            for sent in split_sentences(body):
+                text = parse_body[sent.start : sent.end]
+                if not self.candidate_filter or is_candidate(text):
+                    jobs.append((i, sent, text))
+        docs = self.nlp.pipe((text for _, _, text in jobs), batch_size=self.batch_size)
         per_article: list[list[tuple[Sentence, Any]]] = [[] for _ in articles]
-        for (i, sent), doc in zip(jobs, docs, strict=True):
+        for (i, sent, _), doc in zip(jobs, docs, strict=True):
             per_article[i].append((sent, doc))
         return [self._article(a, parsed) for a, parsed in zip(articles, per_article, strict=True)]
 
@@ -140,7 +149,9 @@ class Extractor:
         for mention in mentions:
             if mention.trigger.i in speaker_idx:
                 continue
-            out.append(self._strike(article, sent, doc, ctx, attribution, mention))
+            strike = self._strike(article, sent, doc, ctx, attribution, mention)
+            if strike is not None:
+                out.append(strike)
         return out
 
     def _strike(
@@ -151,7 +162,7 @@ class Extractor:
         ctx: _ArticleContext,
         attribution: _Attribution | None,
         m: st.Mention,
-    ) -> StrikeEvent:
+    ) -> StrikeEvent | None:
         weapon_hit = st.weapon_of(m)
         weapon = weapon_hit[0] if weapon_hit else None
         platform = st.platform_of(m, doc)
@@ -171,7 +182,7 @@ class Extractor:
             place = self._place(span, countries)
             if all(p.name != place.name for p in locations):
                 locations.append(place)
-        targets = [a for a in st.actor_refs(st.target_tokens(m)) if actor is None or a.name != actor.name]
+        targets = self._targets(m, actor)
         if not locations and ctx.theater is not None:
             # No place in the sentence: the country the article reports from, at country precision.
             country = self.gazetteer.resolve(_country_name(ctx.theater) or ctx.theater)
@@ -180,10 +191,16 @@ class Extractor:
         theater = next((p.country_code for p in locations if p.country_code), None)
         if theater is None:
             theater = next((t.country for t in targets if t.country), None)
-        if actor is not None and actor.country is None and actor.name in {"government forces", "government"}:
-            # "government troops" belong to the state where the fighting is (or the article is about).
-            actor = _state_of(theater or ctx.theater) or actor
-        occurred_on, precision = resolve_date(sent.text, ctx.published)
+        if actor is not None and actor.country is None and actor.name in lx.STATE_FORCES:
+            # "government troops", "the army" belong to the state where the fighting is (or the article
+            # is about); the force itself is kept as the unit.
+            state = _state_of(theater or ctx.theater)
+            if state is not None:
+                unit = None if actor.name.startswith("government") else actor.name
+                actor = state.model_copy(update={"unit": unit})
+        elif actor is not None and actor.kind == "state_military" and actor.unit is None:
+            actor = actor.model_copy(update={"unit": st.unit_of(m.actor_tokens)})
+        occurred_on, precision = resolve_date(doc.text, ctx.published)
 
         claim = Claim(status=ClaimStatus.REPORTED, by=article.source)
         if attribution is not None:
@@ -192,6 +209,12 @@ class Extractor:
                 by=attribution.speaker.name,
             )
         munitions = st.number_child(weapon_hit[1]) if weapon_hit else None
+        hurt = casualties(doc.text)
+        if m.trigger.pos_ != "VERB" and not (
+            actor or weapon or platform or targets or hit_spans or launch_spans or hurt.killed or hurt.injured
+        ):
+            return None  # "such attacks", "the fighting": a noun with nothing of its own is no report
+        bombing_kind = st.bombing_kind(m, weapon) if strike_type is StrikeType.BOMBING else None
         strikes_n = st.number_child(m.trigger) if m.trigger.pos_ == "NOUN" else None
         # The first report of a strike fixes its id; later reports merge into it (services.extract.merge).
         event_id = stable_id(
@@ -216,6 +239,7 @@ class Extractor:
         return StrikeEvent(
             event_id=event_id,
             strike_type=strike_type,
+            bombing_kind=bombing_kind,
             acled_sub_event_type=ACLED_SUB_EVENT[strike_type],
             cameo_code=CAMEO[strike_type],
             actor=actor,
@@ -225,7 +249,11 @@ class Extractor:
             launch_location=launch,
             locations=locations,
             quantities=Quantities(
-                munitions=munitions, strikes=strikes_n, platforms=platform.count if platform else None
+                munitions=munitions,
+                strikes=strikes_n,
+                platforms=platform.count if platform else None,
+                killed=hurt.killed,
+                injured=hurt.injured,
             ),
             occurred_on=occurred_on,
             time_precision=precision,
@@ -236,6 +264,18 @@ class Extractor:
             ingested_at=article.ingested_at,
             extracted_at=datetime.now(UTC),
         )
+
+    def _targets(self, m: st.Mention, actor: ActorRef | None) -> list[ActorRef]:
+        """Who or what was hit: named actors, else the target phrase's head, each with a target kind."""
+        tokens = st.target_tokens(m)
+        kind = target_kind([t.lemma_ for t in tokens])
+        refs = [a for a in st.actor_refs(tokens) if actor is None or a.name != actor.name]
+        if refs:
+            return [refs[0].model_copy(update={"target_kind": kind}), *refs[1:]]
+        head = st.target_head(tokens)
+        if head is None or kind is None:
+            return []
+        return [ActorRef(name=head, kind="civilians" if kind == "civilians" else "unknown", target_kind=kind)]
 
     def _actor(
         self, m: st.Mention, ctx: _ArticleContext, attribution: _Attribution | None
@@ -255,6 +295,8 @@ class Extractor:
             )  # "frigates fired ..., the Russian defence ministry said": its own forces
         if forces and ctx.dominant_state is not None:
             return ctx.dominant_state  # "the four warships fired ...": the article's state actor
+        if not forces:
+            return ctx.blamed or ctx.dominant_group
         return None
 
     def _place(self, span: Any, countries: tuple[str, ...]) -> Place:
@@ -274,7 +316,8 @@ class Extractor:
                     return self._make_attribution(tokens, tok, ids, ctx)
         for tok in doc:
             if tok.pos_ in {"VERB", "AUX"} and tok.lemma_.lower() in lx.SPEECH_VERBS:
-                subj = [c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass"}]
+                # Active voice only: in "air raids were reported on X" the raids are no speaker.
+                subj = [c for c in tok.children if c.dep_ == "nsubj"]
                 if subj and subj[0].pos_ != "PRON" and subj[0].lower_ not in {"that", "which", "who"}:
                     tokens = list(subj[0].subtree)
                     return self._make_attribution(tokens, tok, {t.i for t in tokens} | {tok.i}, ctx)
@@ -330,7 +373,7 @@ class Extractor:
             kind = "other"
         clause = [] if according else [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}]
         content = _span_text(doc, clause[0]) if clause else sent.text
-        occurred_on, precision = resolve_date(sent.text, ctx.published)
+        occurred_on, precision = resolve_date(doc.text, ctx.published)
         places: list[Place] = []
         for ent in st.ents(doc):
             if (
@@ -374,6 +417,11 @@ class _ArticleContext:
     dominant_state: ActorRef | None
     people: dict[str, str]
     theater: str | None = None
+    # Who the article says did it, for strikes whose own sentence names nobody: a responsibility
+    # claim or an accusation ("the FMLN claimed responsibility", "police blamed the ELN"), else the
+    # one armed group the article keeps naming.
+    blamed: ActorRef | None = None
+    dominant_group: ActorRef | None = None
 
     @classmethod
     def build(
@@ -386,8 +434,17 @@ class _ArticleContext:
         counts: Counter[str] = Counter()
         theaters: Counter[str] = Counter()
         states: Counter[tuple[str, str]] = Counter()
+        groups: Counter[str] = Counter()
+        group_refs: dict[str, ActorRef] = {}
+        blamed: ActorRef | None = None
         people: dict[str, str] = {}
         for _, doc in parsed:
+            armed = [a for a in st.actor_refs(list(doc)) if a.kind in _ARMED_NON_STATE]
+            for a in armed:
+                groups[a.name] += 1
+                group_refs.setdefault(a.name, a)
+            if blamed is None and armed and _BLAME.search(doc.text):
+                blamed = armed[0]
             for ent in st.ents(doc):
                 if ent.label_ == "PERSON" and len(ent) >= 2:
                     people.setdefault(ent[-1].text.lower(), ent.text)
@@ -413,12 +470,32 @@ class _ArticleContext:
             dominant = ActorRef(name=name, kind="state_military", country=iso)
         published = article.published_at.date() if article.published_at else None
         theater = theaters.most_common(1)[0][0] if theaters else None
-        return cls(published, tuple(c for c, _ in counts.most_common()), dominant, people, theater)
+        # The one named armed group of the article; generic words ("gunmen") only when nothing is named.
+        named = [n for n in groups if group_refs[n].name[:1].isupper()]
+        pool = named or list(groups)
+        group = group_refs[max(pool, key=lambda n: groups[n])] if len(pool) == 1 else None
+        return cls(
+            published,
+            tuple(c for c, _ in counts.most_common()),
+            dominant,
+            people,
+            theater,
+            blamed=blamed,
+            dominant_group=group,
+        )
 
     def full_name(self, name: str) -> str:
         stripped = _PERSON_TITLES.sub("", name).strip()
         last = stripped.split()[-1].lower() if stripped else ""
         return self.people.get(last, stripped) if len(stripped.split()) == 1 else stripped
+
+
+_ARMED_NON_STATE = {"non_state_armed_group", "militia", "unknown"}
+_BLAME = re.compile(
+    r"\b(?:claim\w*\s+(?:\w+\s+){0,3}?responsibility|responsibility\s+for|responsible\s+for|blam\w+|"
+    r"attribut\w+\s+(?:\w+\s+){0,4}?to|accus\w+|perpetrat\w+|carried\s+out\s+by|the\s+work\s+of)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -455,6 +532,20 @@ def _state_of(code: str | None) -> ActorRef | None:
         return None
     name = _country_name(code)
     return ActorRef(name=name, kind="state_military", country=code) if name else None
+
+
+def _english_words(nlp: Any) -> frozenset[str]:
+    """English words: the lemmatizer's lists (WordNet's nouns, verbs, adjectives, adverbs) and the
+    function words (spaCy's stop words)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    try:
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        index, irregular = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    except (KeyError, ValueError, AttributeError):
+        return frozenset(STOP_WORDS)
+    # lemma_exc holds the irregular forms ("told", "men") next to their lemmas.
+    return frozenset(STOP_WORDS).union(*(index[pos] for pos in index), *(irregular[pos] for pos in irregular))
 
 
 def _is_actor_word(text: str) -> bool:

@@ -83,6 +83,18 @@ class Gazetteer:
     def __init__(self, path: str | Path) -> None:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
+        self._heads: frozenset[str] | None = None
+        self.name_kind = lru_cache(maxsize=65536)(self._name_kind)
+
+    def multiword_heads(self) -> frozenset[str]:
+        """First words of every multi-word name: most word pairs in a text start no name at all."""
+        if self._heads is None:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT DISTINCT substr(key, 1, instr(key, ' ') - 1) FROM names WHERE instr(key, ' ') > 0"
+                ).fetchall()
+            self._heads = frozenset(r[0] for r in rows)
+        return self._heads
 
     def candidates(self, text: str) -> list[Entry]:
         key = normalise_name(text)
@@ -123,6 +135,21 @@ class Gazetteer:
             kind=best.kind,
             geo_precision=best.geo_precision,
         )
+
+    def _name_kind(self, text: str) -> tuple[str, int] | None:
+        """(kind, population) of the most prominent place named exactly ``text``, or None: enough to
+        tell a name from a common word when restoring case (cached per instance as ``name_kind``)."""
+        key = normalise_name(text)
+        if " " in key and key.split(" ", 1)[0] not in self.multiword_heads():
+            return None
+        # A place's own name, not one of its codes or alternates ("THE" is also Teresina).
+        cands = [
+            e for e in self.candidates(text) if e.kind != "populated_place" or normalise_name(e.name) == key
+        ]
+        if not cands:
+            return None
+        best = min(cands, key=lambda e: (_KIND_RANK.get(e.kind, 5), -e.population))
+        return best.kind, max(e.population for e in cands)
 
     def known(self, text: str) -> bool:
         return bool(self.candidates(ADMIN_SUFFIX.sub("", fold(text))))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.schemas import Quantities, StrikeEvent, StrikeType
+from shared.geo import haversine_km
+from shared.schemas import Place, Quantities, StrikeEvent, StrikeType
 
 _WEAPON_CLASS = {
     "cruise missile": "missile", "ballistic missile": "missile", "surface-to-surface missile": "missile",
@@ -39,6 +40,37 @@ def _theater(event: StrikeEvent) -> str | None:
     )
 
 
+# Two specific places this close can be one strike reported with different names ("the outskirts of X").
+SAME_PLACE_KM = 15.0
+
+
+def _specific(event: StrikeEvent) -> list[Place]:
+    """Town- or village-level places: resolved to a point, or named but not in the gazetteer."""
+    return [p for p in event.locations if p.geo_precision in (1, 2) or p.geo_precision is None]
+
+
+def places_compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
+    """Reports of one strike name compatible places: the same place, one inside the other, or two
+    points within SAME_PLACE_KM. 'Shelled Ftireh' and 'shelled Kafr Amma' on one day are two strikes."""
+    pa, pb = _specific(a), _specific(b)
+    if pa and pb:
+        if {p.name.lower() for p in pa} & {p.name.lower() for p in pb}:
+            return True
+        return any(
+            x.lat is not None
+            and x.lon is not None
+            and y.lat is not None
+            and y.lon is not None
+            and haversine_km(x.lat, x.lon, y.lat, y.lon) <= SAME_PLACE_KM
+            for x in pa
+            for y in pb
+        )
+    # Otherwise a province on one side must contain the other's places.
+    admin_a = {p.admin1 for p in a.locations if p.admin1}
+    admin_b = {p.admin1 for p in b.locations if p.admin1}
+    return not (admin_a and admin_b) or bool(admin_a & admin_b)
+
+
 def _agree(a: object, b: object) -> bool:
     return a is None or b is None or a == b
 
@@ -57,7 +89,7 @@ def compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
     ta, tb = _theater(a), _theater(b)
     if a.actor is None and (ta is None or ta != tb):
         return False  # unknown attackers merge only on a shared, known theater
-    if not _agree(ta, tb):
+    if not _agree(ta, tb) or not places_compatible(a, b):
         return False
     pa = a.launch_platform.kind if a.launch_platform else None
     pb = b.launch_platform.kind if b.launch_platform else None
@@ -116,7 +148,10 @@ def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> S
                 strikes=q_old.strikes or q_new.strikes,
                 platforms=q_old.platforms or q_new.platforms,
                 targets=q_old.targets or q_new.targets,
+                killed=max(filter(None, [q_old.killed, q_new.killed]), default=None),
+                injured=max(filter(None, [q_old.injured, q_new.injured]), default=None),
             ),
+            "bombing_kind": old.bombing_kind or new.bombing_kind,
             "occurred_on": when,
             "time_precision": precision,
             "claim": old.claim if old.claim.by else new.claim,

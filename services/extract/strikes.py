@@ -119,9 +119,53 @@ def weapon_phrase(tok: Token) -> str | None:
     return None
 
 
+# Verbs that report an attack only when an armed actor, a weapon or an attack does them
+# ("gunmen killed a judge", "a bomb killed two"; not "killed in a car crash").
+_AGENT_ONLY_VERBS = {"kill", "shoot", "wound", "injure"}
+
+
+def phrasal_trigger(tok: Token) -> StrikeType | None:
+    """'blew up', 'went off', 'opened fire', 'gunned down': a verb whose particle or object makes the attack."""
+    lemma = tok.lemma_.lower()
+    for c in tok.children:
+        if c.dep_ in {"prt", "dobj", "advmod", "prep"}:
+            kind = lx.PHRASAL_TRIGGERS.get((lemma, c.lower_))
+            if kind is not None:
+                return kind
+    return None
+
+
+def _armed_agent(tok: Token) -> bool:
+    """An actor, a weapon or an attack as the subject or 'by' agent of ``tok``."""
+    for c in _with_shared_subject(tok):
+        if c.dep_ in {"nsubj", "agent"} or (c.dep_ == "prep" and c.lower_ == "by"):
+            words = list(c.subtree)
+            if any(weapon_phrase(t) for t in words) or any(
+                t.pos_ == "NOUN" and t.lemma_.lower() in lx.STRIKE_NOUNS for t in words
+            ):
+                return True
+            refs = actor_refs(words)
+            if any(r.kind != "civilians" for r in refs):
+                return True
+    return False
+
+
+def _with_shared_subject(verb: Token) -> list[Token]:
+    """A verb's children, plus the subject it shares with the verb it is conjoined to
+    ('a column arrived in the village and shot 16 peasants')."""
+    children = list(verb.children)
+    if verb.dep_ == "conj" and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in children):
+        children += [c for c in verb.head.children if c.dep_ == "nsubj"]
+    return children
+
+
 def is_trigger(tok: Token) -> bool:
     lemma = tok.lemma_.lower()
     if tok.pos_ == "VERB":
+        if phrasal_trigger(tok) is not None:
+            return True
+        if lemma in _AGENT_ONLY_VERBS:
+            return _armed_agent(tok)
         if lemma in lx.STRIKE_VERBS:
             return True
         # "dropped barrel bombs", "fired rockets": a delivery verb with a weapon object.
@@ -203,7 +247,7 @@ def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
     out: list[Token] = []
     # The small parser sometimes hangs the subject on the auxiliary ("troops are | shelling").
     children = [
-        *clause.children,
+        *_with_shared_subject(clause),
         *(g for c in clause.children if c.dep_ in {"aux", "auxpass"} for g in c.children),
     ]
     for c in children:
@@ -216,8 +260,37 @@ def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
     return out
 
 
+# Verbs after which an infinitive attack did happen ("began to shell"); after others it is an aim.
+_ASPECT_VERBS = {"begin", "start", "continue", "resume", "keep", "proceed", "try", "attempt"}
+_EXPLOSION_NOUNS = {"explosion", "blast", "detonation"}
+
+
+def modifier_use(tok: Token) -> bool:
+    """A trigger word that only describes something else: 'combat planes', 'the murdered priests',
+    'a population explosion', 'their objective is to attack'."""
+    if tok.pos_ == "VERB":
+        if tok.dep_ == "amod":
+            return True
+        infinitive = any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children)
+        return infinitive and tok.head.lemma_.lower() not in _ASPECT_VERBS
+    if tok.dep_ in {"compound", "amod", "nmod"} and not is_trigger(tok.head):
+        return True
+    if tok.lemma_.lower() in _EXPLOSION_NOUNS:
+        # "a car bomb explosion" is one; "a population explosion" is not.
+        mods = [c for c in tok.children if c.dep_ in {"compound", "amod"} and c.i < tok.i]
+        return any(not weapon_phrase(c) and c.lemma_.lower() not in {"powerful", "huge", "large", "big",
+                   "strong", "loud", "massive", "second", "first", "another", "new", "deadly"} for c in mods)  # fmt: skip
+    return False
+
+
 def find_mentions(doc: Any) -> list[Mention]:
-    triggers = [t for t in doc if is_trigger(t) and not negated(t) and not hedged(t) and not dismissed(t)]
+    if doc.text.rstrip(" \"'”’)").endswith("?"):
+        return []  # a question reports nothing
+    triggers = [
+        t
+        for t in doc
+        if is_trigger(t) and not modifier_use(t) and not negated(t) and not hedged(t) and not dismissed(t)
+    ]
     # A light or delivery verb carried by a trigger noun yields to the noun ("carried out air strikes").
     nouns_by_clause: dict[int, list[Token]] = {}
     for t in triggers:
@@ -283,11 +356,21 @@ def target_tokens(m: Mention) -> list[Token]:
     heads = {m.trigger, m.clause, *m.extra_triggers}
     # "fired mortar rounds at a compound": the target hangs off the weapon object.
     heads |= {c for h in list(heads) for c in h.children if c.dep_ == "dobj" and weapon_phrase(c)}
+    # "..., killing three soldiers": the victims of a participle hanging off the attack.
+    heads |= {
+        c
+        for h in list(heads)
+        for c in h.children
+        if c.dep_ in {"advcl", "xcomp", "conj"} and c.lemma_.lower() in {"kill", "wound", "injure"}
+    }
     for head in heads:
         for c in head.children:
             if c.dep_ in {"dobj", "nsubjpass"} and not is_trigger(c) and not weapon_phrase(c):
                 out.extend(c.subtree)
             if c.dep_ == "prep" and c.lower_ in _TARGET_PREPS and not _temporal(c):
+                out.extend(c.subtree)
+            # "the murder of six priests", "the bombing of the embassy": the victim or target.
+            if c.dep_ == "prep" and c.lower_ == "of" and head.pos_ == "NOUN" and is_trigger(head):
                 out.extend(c.subtree)
     return out
 
@@ -297,7 +380,7 @@ def strike_type(m: Mention, weapon: lx.Weapon | None, platform: LaunchPlatform |
     for trig in [m.trigger, *m.extra_triggers]:
         phrase = compound_phrase(trig)
         if trig.pos_ == "VERB":
-            types.append((phrase, lx.STRIKE_VERBS.get(trig.lemma_.lower())))
+            types.append((phrase, phrasal_trigger(trig) or lx.STRIKE_VERBS.get(trig.lemma_.lower())))
         else:
             types.append((phrase, lx.STRIKE_NOUNS.get(phrase) or lx.STRIKE_NOUNS.get(trig.lemma_.lower())))
     specific = {StrikeType.GROUND_ASSAULT, StrikeType.ARMED_CLASH, StrikeType.SHELLING, StrikeType.BOMBING,
@@ -362,6 +445,13 @@ def head_actor(tokens: list[Token]) -> ActorRef | None:
             core.append(node)
             stack.extend(c for c in node.children if c.dep_ not in skip and c.text != ",")
         refs = actor_refs(core)
+        if refs and refs[0].name[:1].islower():
+            # "guerrillas of the FMLN", "members of Hezbollah": the named group, not the generic word.
+            for c in head.children:
+                if c.dep_ == "prep" and c.lower_ in {"of", "from"}:
+                    named = [r for r in actor_refs(list(c.subtree)) if r.name[:1].isupper()]
+                    if named:
+                        return named[0]
         if refs:
             return refs[0]
     refs = actor_refs(tokens)
@@ -378,10 +468,24 @@ def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
         )
         scope.add(head)
     best: tuple[lx.Weapon, Token] | None = None
+
+    def rank(w: lx.Weapon) -> tuple[bool, int]:
+        return (w.name not in lx.GENERIC_WEAPONS, len(w.name))
+
     for tok in sorted(scope, key=lambda t: t.i):
         phrase = weapon_phrase(tok)
-        if phrase and (best is None or len(lx.WEAPONS[phrase].name) > len(best[0].name)):
+        if phrase and (best is None or rank(lx.WEAPONS[phrase]) > rank(best[0])):
             best = (lx.WEAPONS[phrase], tok)
+    if best is None:
+        # "gunmen shot ...", "a car bomb attack": the trigger itself names the weapon.
+        for trig in [m.trigger, *m.extra_triggers]:
+            name = lx.TRIGGER_WEAPONS.get(compound_phrase(trig)) or lx.TRIGGER_WEAPONS.get(
+                trig.lemma_.lower()
+            )
+            if name == "gun" and trig.lemma_.lower() == "open" and phrasal_trigger(trig) is None:
+                continue
+            if name is not None and name in lx.WEAPONS:
+                return lx.WEAPONS[name], trig
     return best
 
 
@@ -573,3 +677,34 @@ def admin_suffix(span: Any) -> str:
     ):
         return " " + head.head.lemma_.lower()
     return ""
+
+
+def unit_of(tokens: list[Token]) -> str | None:
+    """The force a state actor phrase names: 'Russian troops' -> army, 'Syrian jets' -> air force."""
+    for tok in tokens:
+        unit = lx.UNIT_NOUNS.get(compound_phrase(tok)) or lx.UNIT_NOUNS.get(tok.lemma_.lower())
+        if unit is not None:
+            return unit
+    return None
+
+
+def bombing_kind(m: Mention, weapon: lx.Weapon | None) -> str:
+    """How a bombing was delivered: the weapon's kind, or 'suicide' when a suicide attacker is named."""
+    doc = m.trigger.doc
+    words = {t.lower_ for t in doc}
+    if words & {"suicide", "self-detonated", "kamikaze"}:
+        return "suicide"
+    if weapon is not None and weapon.name in lx.BOMBING_KINDS:
+        return lx.BOMBING_KINDS[weapon.name]
+    return "other"
+
+
+def target_head(tokens: list[Token]) -> str | None:
+    """A short name for a target phrase: its first noun with compounds ('police patrol', 'embassy')."""
+    ids = {t.i for t in tokens}
+    for tok in sorted(tokens, key=lambda t: t.i):
+        if tok.pos_ in {"NOUN", "PROPN"} and (tok.head.i not in ids or tok.head is tok or tok.dep_ == "pobj"):
+            mods = [c for c in tok.children if c.dep_ in {"compound", "amod"} and c.i < tok.i]
+            start = mods[0].i if mods else tok.i
+            return tok.doc[start : tok.i + 1].text
+    return None

@@ -52,12 +52,21 @@ PlatformKind = Literal[
     "warship", "submarine", "aircraft", "helicopter", "drone", "ground_launcher", "artillery", "ground_forces"
 ]
 TimePrecision = Literal["day", "week", "month", "year"]
+BombingKind = Literal["ied", "landmine", "vehicle_borne", "suicide", "grenade", "other"]
+TargetKind = Literal["civilians", "military", "police", "infrastructure", "vehicle", "government", "other"]
 
 
 class ActorRef(Part):
     name: str = Field(description="Normalised name, aliases resolved (e.g. ISIS -> Islamic State).")
     kind: ActorKind = "unknown"
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the actor's state, if any.")
+    unit: str | None = Field(
+        default=None,
+        description="The specific force named, when the actor is its side: 'army', 'police', 'air force'.",
+    )
+    target_kind: TargetKind | None = Field(
+        default=None, description="On a strike's targets only: what kind of target it is."
+    )
 
 
 class Place(Part):
@@ -85,6 +94,8 @@ class Quantities(Part):
     strikes: int | None = None
     platforms: int | None = None
     targets: int | None = None
+    killed: int | None = Field(default=None, description="People reported killed.")
+    injured: int | None = Field(default=None, description="People reported wounded or injured.")
 
 
 class Claim(Part):
@@ -115,6 +126,9 @@ class StrikeEvent(Message):
     event_type: Literal["strike"] = "strike"
     version: int = Field(default=1, ge=1, description="Grows as sources are merged in.")
     strike_type: StrikeType
+    bombing_kind: BombingKind | None = Field(
+        default=None, description="For bombings: how the explosive was delivered."
+    )
     acled_sub_event_type: str | None = Field(default=None, description="ACLED sub-event type mapping.")
     cameo_code: str | None = Field(default=None, description="CAMEO event code mapping.")
     actor: ActorRef | None = None
