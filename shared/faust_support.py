@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import faust
@@ -187,6 +189,21 @@ def ack_allowed(flow_active: bool, message_generation: int, consumer_generation:
     return flow_active and message_generation == consumer_generation
 
 
+_BUSY_UNTIL = "warwire_busy_until"
+
+
+@contextmanager
+def working(app: faust.App, up_to_s: float) -> Iterator[None]:
+    """The agent is inside work that takes long but is bounded (each step under a time budget): the
+    stall watchdog, which sees no commit meanwhile, must not restart the worker for up to ``up_to_s``.
+    A restart would only redo the same work, and again."""
+    setattr(app, _BUSY_UNTIL, time.monotonic() + up_to_s)
+    try:
+        yield
+    finally:
+        setattr(app, _BUSY_UNTIL, 0.0)
+
+
 def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
     """Lag of the topics the app's agents read (not changelogs: the group commits no offsets for those)."""
     topics = {t for agent in app.agents.values() for t in getattr(agent.channel, "topics", ())}
@@ -195,6 +212,12 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
         return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
 
     async def on_stall(stalls: list[Stall]) -> None:
+        if time.monotonic() < getattr(app, _BUSY_UNTIL, 0.0):
+            log.warning(
+                "no commit for %.0f s, but the agent is inside bounded work (see working()); not exiting",
+                max(s.stuck_for_s for s in stalls),
+            )
+            return
         consumer: Any = app.consumer  # Faust's Consumer: flow and pause state are not in its interface
         for s in stalls:
             log.error(

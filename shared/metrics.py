@@ -23,6 +23,8 @@ EVENTS_EMITTED = Counter(
 ARTICLES_SKIPPED = Counter(
     "warwire_articles_skipped_total", "Articles extract skipped, by reason.", ["reason"]
 )
+# Articles whose body extract cut to WARWIRE_EXTRACT_MAX_CHARS before extraction.
+ARTICLES_CUT = Counter("warwire_articles_cut_total", "Articles extract cut to its size limit.")
 # Alerts raised (every version counts once).
 ALERTS_RAISED = Counter(
     "warwire_alerts_total", "Alerts published, by kind and severity.", ["kind", "severity"]

@@ -17,7 +17,7 @@ def main() -> None:
     ensure_topics(
         settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
     )
-    pool = ExtractionPool(settings.extract_workers)
+    pool = ExtractionPool(settings.extract_workers, timeout_s=settings.extract_timeout_s)
     pool.warm_up()
     app = build_app(settings, pool)
     run_worker(app, loglevel=settings.log_level, on_shutdown=pool.shutdown)

@@ -20,18 +20,21 @@ from typing import Any
 import faust
 
 from services.extract.merge import Block, block_key
-from services.extract.pool import ExtractionPool
+from services.extract.pool import ExtractionPool, ExtractionTimeout
 from services.extract.settings import ExtractSettings
+from services.extract.text import cut_body
 from shared.faust_support import (
     DeadLetterPublisher,
     ack_only_processed,
     make_app,
     mark_processed,
     send_and_wait,
+    working,
 )
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import (
+    ARTICLES_CUT,
     ARTICLES_SKIPPED,
     END_TO_END_LATENCY,
     EVENTS_EMITTED,
@@ -99,14 +102,30 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
         if article.language != "en":
             ARTICLES_SKIPPED.labels("unsupported_language").inc()
             return None
+        if len(article.body) > settings.extract_max_chars:
+            # Bounds the article's cost; a prefix keeps every evidence offset valid.
+            body = cut_body(article.body, settings.extract_max_chars)
+            log.warning(
+                "article %s cut from %d to %d characters", article.article_id, len(article.body), len(body)
+            )
+            ARTICLES_CUT.inc()
+            article = article.model_copy(update={"body": body})
         return article
 
     async def extract_batch(articles: list[Article], events: list[Any]) -> list[Any]:
-        """Extract a batch; if the batch fails, retry one by one and dead-letter the culprits."""
+        """Extract a batch; if the batch fails or overruns its time budget, retry one by one and
+        dead-letter the culprits (an article over the budget alone: ``too_expensive``)."""
         try:
             results, per_article = await pool.extract(articles)
             EXTRACTION_SECONDS.observe(per_article)
             return results
+        except ExtractionTimeout:
+            if len(articles) == 1:
+                await dead.send("too_expensive", too_expensive(articles[0]), events[0])
+                return []
+            log.warning(
+                "batch of %d articles over its time budget; retrying article by article", len(articles)
+            )
         except Exception:
             log.exception("batch extraction failed; retrying article by article")
         results = []
@@ -114,9 +133,14 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             try:
                 one, _ = await pool.extract([article])
                 results.extend(one)
+            except ExtractionTimeout:
+                await dead.send("too_expensive", too_expensive(article), event)
             except Exception as exc:
                 await dead.send("extraction_error", repr(exc), event)
         return results
+
+    def too_expensive(article: Article) -> str:
+        return f"extraction of {len(article.body)} characters took over {settings.extract_timeout_s} s"
 
     async def publish_results(results: list[Any]) -> None:
         for result in results:
@@ -142,7 +166,9 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
                     articles.append(article)
                     events.append(event)
             if articles:
-                await publish_results(await extract_batch(articles, events))
+                # The batch, then each article alone, and a pool replacement after each overrun: bounded.
+                with working(app, 2 * settings.extract_timeout_s * (len(articles) + 1) + 60):
+                    await publish_results(await extract_batch(articles, events))
             mark_processed(batch)  # only these may be acked (see ack_only_processed)
 
     @app.agent(candidates_topic, name="merge-candidates")

@@ -1,9 +1,20 @@
-"""Run CPU-bound extraction off the event loop: a process pool whose workers load spaCy once each."""
+"""Run CPU-bound extraction off the event loop: a process pool whose workers load spaCy once each.
+
+Every call has a time budget: a call that overruns it gets its worker processes killed and replaced
+(``ExtractionTimeout``), so one pathological article costs a bounded time instead of the worker.
+Pool processes die with the service, however it ends (SIGTERM, SIGKILL, the stall exit)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -11,13 +22,44 @@ from typing import Any
 from services.extract.extractor import ExtractionResult
 from shared.schemas import Article, StatementEvent, StrikeEvent
 
+log = logging.getLogger(__name__)
 _extractor: Any = None
 
 Payload = tuple[str, list[str], list[str], float]  # article_id, strike JSON, statement JSON, seconds
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
-def _init_worker() -> None:
+
+class ExtractionTimeout(Exception):
+    """A pool call overran its budget; its processes were replaced."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a pool process: exit when the service process is gone, even after a SIGKILL or os._exit.
+
+    Linux's PR_SET_PDEATHSIG delivers SIGKILL when the parent dies; the watchdog thread covers other
+    systems and the race of a parent that died before prctl ran (the process is then re-parented)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _init_worker(parent: int | None = None) -> None:
     global _extractor
+    if parent is not None:
+        _die_with_parent(parent)
+        # SIGINT (Ctrl-C reaches the whole process group) and SIGTERM are the service's to handle; it
+        # kills the pool when it stops.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     from services.extract.nlp import default_extractor
 
     _extractor = default_extractor()
@@ -43,16 +85,23 @@ def _extract_json(articles_json: list[str]) -> list[Payload]:
 
 
 class ExtractionPool:
-    """``workers`` processes (spawned, so no fork of a loaded event loop); 0 runs in one thread."""
+    """``workers`` processes (spawned, so no fork of a loaded event loop); 0 runs in one thread, where
+    the budget cannot stop a call (a thread cannot be killed) and is not enforced."""
 
-    def __init__(self, workers: int) -> None:
-        self._executor: Executor
-        if workers > 0:
-            self._executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+    def __init__(self, workers: int, *, timeout_s: float = float("inf")) -> None:
+        self.workers = workers
+        self.timeout_s = timeout_s
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> Executor:
+        if self.workers > 0:
+            return ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
             )
-        else:
-            self._executor = ThreadPoolExecutor(max_workers=1, initializer=_init_worker)
+        return ThreadPoolExecutor(max_workers=1, initializer=_init_worker)
 
     def warm_up(self) -> None:
         """Load the model in every worker before consuming, so the first batch is not slow."""
@@ -61,7 +110,16 @@ class ExtractionPool:
     async def extract(self, articles: list[Article]) -> tuple[list[ExtractionResult], float]:
         loop = asyncio.get_running_loop()
         payload = [a.model_dump_json() for a in articles]
-        raw = await loop.run_in_executor(self._executor, _extract_json, payload)
+        future = loop.run_in_executor(self._executor, _extract_json, payload)
+        timeout = self.timeout_s if self.workers > 0 and self.timeout_s != float("inf") else None
+        try:
+            raw = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            log.error(
+                "extraction of %d article(s) overran %.1f s; replacing the pool", len(articles), timeout
+            )
+            await loop.run_in_executor(None, self._replace)
+            raise ExtractionTimeout(f"over {timeout:.1f} s") from None
         results = [
             ExtractionResult(
                 article_id=aid,
@@ -72,5 +130,22 @@ class ExtractionPool:
         ]
         return results, (raw[0][3] if raw else 0.0)
 
+    def _replace(self) -> None:
+        """Kill the busy processes and start warm ones (blocking: runs off the event loop)."""
+        self._kill()
+        self._executor = self._new_executor()
+        self.warm_up()
+
+    def _kill(self) -> None:
+        executor = self._executor
+        # ProcessPoolExecutor cannot cancel a running call; killing its processes is the only way out.
+        processes: dict[int, Any] = getattr(executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in list(processes.values()):
+            process.join(timeout=5)
+
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop now, also mid-extraction: the work in flight is redone after a restart (not committed)."""
+        self._kill()

@@ -24,4 +24,17 @@ class ExtractSettings(CommonSettings):
         description="Articles with more sentence ends than this are dead-lettered (too_many_sentences): "
         "no news report is that long, and parsing one would hold a worker for minutes.",
     )
+    extract_max_chars: int = Field(
+        default=50_000,
+        ge=1000,
+        description="An article's body is cut to this many characters, at a sentence end, before "
+        "extraction (events come from the first part only; offsets stay valid). Bounds an article's cost.",
+    )
+    extract_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Time budget of one extraction call in the pool. A batch over it is retried article "
+        "by article; an article over it alone is dead-lettered (too_expensive) and its process replaced. "
+        "Keep it well under WARWIRE_CONSUMER_STALL_TIMEOUT_S.",
+    )
     extract_data_dir: str = Field(default=".cache/faust/extract", description="Faust data directory.")

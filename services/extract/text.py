@@ -15,6 +15,13 @@ _ABBREV = re.compile(
 )
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
+# The parse and the per-trigger passes over a sentence cost more than linearly in its length, so a
+# "sentence" of 100 KB (no full stops, or an attack) would hold a worker for minutes. Longer runs are
+# cut into pieces of at most this many characters, at clause punctuation or else whitespace; real
+# sentences are far shorter (the longest in the development sets is under 600 characters).
+MAX_SENTENCE_CHARS = 1000
+_CLAUSE_END = re.compile(r"[,;:)\]–—]\s")
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -36,12 +43,41 @@ def split_sentences(body: str) -> list[Sentence]:
     return out
 
 
+def cut_body(body: str, max_chars: int) -> str:
+    """The body's longest prefix of at most ``max_chars`` characters that ends at a sentence end (or
+    between pieces of an over-long sentence). A prefix keeps every offset into it valid."""
+    if len(body) <= max_chars:
+        return body
+    sentences = split_sentences(body[: max_chars + 1])[:-1]  # the last one may be cut off mid-way
+    return body[: sentences[-1].end] if sentences else body[:max_chars]
+
+
 def _trimmed(body: str, start: int, end: int) -> Iterator[Sentence]:
     chunk = body[start:end]
     stripped = chunk.strip()
-    if stripped:
-        lead = len(chunk) - len(chunk.lstrip())
-        yield Sentence(stripped, start + lead, start + lead + len(stripped))
+    if not stripped:
+        return
+    start += len(chunk) - len(chunk.lstrip())
+    end = start + len(stripped)
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = _cut(body, start, start + MAX_SENTENCE_CHARS)
+        piece = body[start:cut].rstrip()
+        yield Sentence(piece, start, start + len(piece))
+        rest = body[cut:end]
+        start = cut + len(rest) - len(rest.lstrip())
+    yield Sentence(body[start:end], start, end)
+
+
+def _cut(body: str, start: int, limit: int) -> int:
+    """Where a piece of an over-long sentence ends: after the last clause mark in the second half of
+    the window, else at its last space, else (a 1000-character "word") at the limit."""
+    window = body[start:limit]
+    half = len(window) // 2
+    marks = [m.start() + 1 for m in _CLAUSE_END.finditer(window, half)]
+    if marks:
+        return start + marks[-1]
+    space = window.rfind(" ", half)
+    return start + space if space > 0 else limit
 
 
 def _stems(words: list[str]) -> str:
