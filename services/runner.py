@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from shared.lag import EXIT_STALLED
+from shared.secretbox import new_key
 
 SERVICES = ("ingest", "extract", "alert", "api")
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,8 @@ class Stack:
     group_prefix: str = "warwire"
     ports: StackPorts = field(default_factory=StackPorts)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # One webhook secret key per stack (the api seals secrets with it, the alert service opens them).
+    secret_key: str = field(default_factory=new_key)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # Restarts of workers that exited with EXIT_STALLED (a wedged consumer), as docker compose would do.
     restarts: dict[str, int] = field(default_factory=dict)
@@ -98,6 +101,7 @@ class Stack:
                 "WARWIRE_ALERT_DATA_DIR": str(self.workdir / "faust-alert"),
                 "DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'api.sqlite'}",
                 "PYTHONUNBUFFERED": "1",
+                "WARWIRE_WEBHOOK_SECRET_KEY": self.secret_key,
                 # Small pipelines here: a consumer with lag whose offset has not moved for 20 s is wedged.
                 "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "20",
             }

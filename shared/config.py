@@ -11,6 +11,8 @@ import socket
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.secretbox import parse_key
+
 
 class CommonSettings(BaseSettings):
     """Base for each service's settings: Kafka location, topic prefix, logging."""
@@ -50,6 +52,21 @@ class CommonSettings(BaseSettings):
         description="Comma-separated CIDRs webhook URLs may resolve to although private/loopback "
         "(e.g. 127.0.0.0/8 for local tests). Empty: public addresses only.",
     )
+
+    webhook_secret_key: str = Field(
+        default="",
+        description="32 random bytes in base64: the AES-256-GCM key that seals webhook signing secrets on "
+        "the webhooks.subscriptions topic. Required by the api and alert services.",
+    )
+
+    @property
+    def secret_key(self) -> bytes | None:
+        """The webhook secret key, None when unset; a malformed one raises SecretKeyError."""
+        return parse_key(self.webhook_secret_key) if self.webhook_secret_key.strip() else None
+
+    def require_secret_key(self) -> bytes:
+        """For the services that handle webhook secrets: a missing key stops them at start, clearly."""
+        return parse_key(self.webhook_secret_key)
 
     @property
     def allowed_networks(self) -> list[str]:

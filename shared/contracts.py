@@ -63,6 +63,7 @@ def asyncapi() -> dict[str, Any]:
                     "topicConfiguration": {
                         "cleanup.policy": ["compact" if spec.compacted else "delete"],
                         **({"max.message.bytes": spec.max_message_bytes} if spec.max_message_bytes else {}),
+                        **dict(spec.extra_configs),
                     },
                 }
             },

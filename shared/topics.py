@@ -28,15 +28,19 @@ class TopicSpec:
     compacted: bool = False
     # The topic's max.message.bytes; None keeps the broker's default (about 1 MB).
     max_message_bytes: int | None = None
+    # Further topic configs (name, value), e.g. how soon compaction removes superseded records.
+    extra_configs: tuple[tuple[str, int], ...] = ()
 
     def topic_configs(self) -> dict[str, str]:
         configs = {"cleanup.policy": "compact" if self.compacted else "delete"}
         if self.max_message_bytes is not None:
             configs["max.message.bytes"] = str(self.max_message_bytes)
+        configs.update((name, str(value)) for name, value in self.extra_configs)
         return configs
 
 
 MiB = 1024 * 1024
+HOUR_MS = 3_600_000
 # Producers may put articles of up to 8 MiB on articles.raw (extract dead-letters those over its own limit).
 ARTICLE_MAX_MESSAGE_BYTES = 8 * MiB
 # A dead letter carries the original value base64-encoded (4/3 of its size) plus the envelope, so the
@@ -99,9 +103,18 @@ WEBHOOK_SUBSCRIPTIONS = TopicSpec(
     key="subscription_id",
     partitions=1,
     description="Webhook subscriptions written by the API and read by the alert service; a null value "
-    "deletes. Internal: carries signing secrets, restrict with ACLs.",
+    "deletes. Internal: carries signing secrets sealed with AES-256-GCM (WARWIRE_WEBHOOK_SECRET_KEY); "
+    "restrict with ACLs. Segments roll hourly and are compacted within the hour, and tombstones are "
+    "kept an hour, so a deleted subscription's record leaves the topic within about two hours.",
     ce_type="io.warwire.webhook.subscription.v1",
     compacted=True,
+    # Compaction never touches the active segment: without these a deleted subscription's secret stayed
+    # for the default 7-day segment time, and its tombstone for a day after that.
+    extra_configs=(
+        ("segment.ms", HOUR_MS),
+        ("max.compaction.lag.ms", HOUR_MS),
+        ("delete.retention.ms", HOUR_MS),
+    ),
 )
 WEBHOOK_DELIVERIES = TopicSpec(
     name="webhooks.deliveries",

@@ -115,6 +115,7 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
             allowed_networks=tuple(settings.allowed_networks),
             dedupe_window_s=settings.alert_webhook_dedupe_window_s,
         ),
+        secret_key=settings.secret_key,
     )
 
     @app.task

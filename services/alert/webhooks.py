@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
-from shared import egress
+from shared import egress, secretbox
 from shared import webhooks as wh
 from shared.deadletter import make_dead_letter
 from shared.messages import DecodeError, decode, encode
@@ -282,8 +282,14 @@ class WebhookSupervisor:
     """Follows the subscriptions topic and keeps one Deliverer task per live subscription."""
 
     def __init__(
-        self, bootstrap: list[str], names: TopicNames, group_prefix: str, policy: DeliveryPolicy
+        self,
+        bootstrap: list[str],
+        names: TopicNames,
+        group_prefix: str,
+        policy: DeliveryPolicy,
+        secret_key: bytes | None = None,
     ) -> None:
+        self.secret_key = secret_key
         self.bootstrap = bootstrap
         self.names = names
         self.group_prefix = group_prefix
@@ -339,7 +345,14 @@ class WebhookSupervisor:
             # Skipped, not dead-lettered here: the API's materialiser reads this topic too and dead-letters it.
             log.warning("ignoring malformed webhook subscription %s (%s)", sub_id[:100], exc.reason)
             return
-        self._start(sub, producer)
+        try:
+            if self.secret_key is None:
+                raise secretbox.SealedSecretError(f"{secretbox.ENV} is not set")
+            secret = secretbox.unseal(self.secret_key, sub.secret, sub.subscription_id)
+        except secretbox.SealedSecretError as exc:
+            log.error("not delivering to webhook subscription %s: its secret %s", sub_id[:100], exc)
+            return
+        self._start(sub.model_copy(update={"secret": secret}), producer)
 
     def _start(self, sub: WebhookSubscription, producer: AIOKafkaProducer) -> None:
         deliverer = Deliverer(

@@ -17,6 +17,7 @@ def main() -> None:
     settings = ApiSettings()
     configure_logging(settings.log_level)
     names = TopicNames(settings.topic_prefix)
+    secret_key = settings.require_secret_key()  # a clear error at start, not at the first subscription
     ensure_topics(settings.bootstrap_list, names)
     store = Store(settings.database_url)
     feed = ChangeFeed()
@@ -27,6 +28,7 @@ def main() -> None:
         store,
         feed,
         lag_interval_s=settings.consumer_lag_interval_s,
+        secret_key=secret_key,
     )
     app = create_app(
         store,

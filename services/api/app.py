@@ -35,6 +35,7 @@ from services.api.store import CURSOR_PATTERN, AlertFilters, BadCursor, BBox, Ev
 from shared import webhooks
 from shared.http import BodySizeLimit, instrument, key_matches
 from shared.schemas import Alert, AlertKind, Severity, StrikeType, WebhookSubscription
+from shared.secretbox import SecretKeyError
 
 STATIC = FilePath(__file__).resolve().parent / "static"
 _NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
@@ -238,7 +239,10 @@ def create_app(
             min_severity=body.min_severity, actors=body.actors, theaters=[t.upper() for t in body.theaters],
             created_at=datetime.now(UTC),
         )  # fmt: skip
-        await materialiser.publish_subscription(sub)
+        try:
+            await materialiser.publish_subscription(sub)
+        except SecretKeyError as exc:
+            raise _bad(503, "no_secret_key", str(exc)) from exc
         await store.upsert_webhook(sub)
         return JSONResponse(json.loads(sub.model_dump_json()), status_code=201)
 

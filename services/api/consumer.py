@@ -17,11 +17,13 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from services.api.feed import ChangeFeed
 from services.api.store import Store
+from shared import secretbox
 from shared.deadletter import make_dead_letter
 from shared.lag import LagMonitor
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import DEAD_LETTERS, END_TO_END_LATENCY, STORE_WRITES
 from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
+from shared.secretbox import SecretKeyError
 from shared.topics import DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, WEBHOOK_SUBSCRIPTIONS, TopicNames
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,9 @@ class Materialiser:
         store: Store,
         feed: ChangeFeed | None = None,
         lag_interval_s: float = 5.0,
+        secret_key: bytes | None = None,
     ) -> None:
+        self.secret_key = secret_key
         self.names = names
         self.lag_interval_s = lag_interval_s
         self.store = store
@@ -188,7 +192,11 @@ class Materialiser:
         return written
 
     async def publish_subscription(self, sub: WebhookSubscription) -> None:
-        enc = encode(WEBHOOK_SUBSCRIPTIONS, sub, source="/warwire/api")
+        """Publish with the signing secret sealed (shared.secretbox): the topic never holds it in clear."""
+        if self.secret_key is None:
+            raise SecretKeyError(f"{secretbox.ENV} is not set; webhook subscriptions cannot be stored")
+        sealed = secretbox.seal(self.secret_key, sub.secret, sub.subscription_id)
+        enc = encode(WEBHOOK_SUBSCRIPTIONS, sub.model_copy(update={"secret": sealed}), source="/warwire/api")
         await self.producer.send_and_wait(
             self.names.webhook_subscriptions, enc.value, key=enc.key, headers=enc.headers
         )

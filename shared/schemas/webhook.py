@@ -14,13 +14,18 @@ from shared.schemas.base import Message
 class WebhookSubscription(Message):
     """Key: ``subscription_id``. Compacted; a tombstone (null value) deletes the subscription.
 
-    The secret travels on this internal topic so the alert service can sign; restrict the topic with
-    broker ACLs in production. The HTTP API shows it once, on creation."""
+    The secret travels on this internal topic so the alert service can sign, sealed with AES-256-GCM
+    under WARWIRE_WEBHOOK_SECRET_KEY (shared.secretbox); restrict the topic with broker ACLs in
+    production too. The HTTP API shows the plain secret once, on creation."""
 
     schema_version: Literal[1] = 1
     subscription_id: str
     url: str
-    secret: str = Field(description="Standard Webhooks secret, 'whsec_' + base64.")
+    secret: str = Field(
+        description="On the topic: 'sealed.v1.' + base64(nonce + AES-256-GCM ciphertext of the Standard "
+        "Webhooks secret, with the subscription_id as associated data). In the API's creation response: "
+        "the secret itself, 'whsec_' + base64."
+    )
     kinds: list[AlertKind] = Field(default_factory=list, description="Empty: every kind.")
     min_severity: Severity = Severity.LOW
     actors: list[str] = Field(default_factory=list, description="Actor names; empty: any actor.")

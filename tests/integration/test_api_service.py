@@ -13,7 +13,8 @@ from services.api.consumer import Materialiser
 from services.api.store import Store
 from shared.kafka_admin import ensure_topics
 from shared.messages import decode, encode
-from shared.schemas import Alert, DeadLetter, StrikeEvent
+from shared.schemas import Alert, DeadLetter, StrikeEvent, WebhookSubscription
+from shared.secretbox import new_key, parse_key
 from shared.topics import ALERTS, EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
 from tests.conftest import consume_all, make_producer, wait_for
 from tests.integration.test_api_store import EVENTS, strike
@@ -26,7 +27,9 @@ def api(kafka_bootstrap: str, unique: str, database_url: str):
     names = TopicNames(f"{unique}.")
     ensure_topics(kafka_bootstrap, names)
     store = Store(database_url)
-    materialiser = Materialiser([kafka_bootstrap], names, f"{unique}-api", store)
+    materialiser = Materialiser(
+        [kafka_bootstrap], names, f"{unique}-api", store, secret_key=parse_key(new_key())
+    )
     app = create_app(
         store, max_limit=100, materialiser=materialiser, api_keys={"key"}, allowed_networks=["127.0.0.0/8"],
         max_body_bytes=4096,
@@ -162,8 +165,8 @@ def test_unknown_ids_get_404(api) -> None:
     assert client.get("/v1/alerts/nope").status_code == 404
 
 
-def test_webhook_management(api) -> None:
-    client, _ = api
+def test_webhook_management(api, kafka_bootstrap: str) -> None:
+    client, names = api
     key = {"X-API-Key": "key"}
     assert client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/x"}).status_code == 401
     unsafe = client.post("/v1/webhooks", json={"url": "http://10.0.0.5/x"}, headers=key)
@@ -179,6 +182,10 @@ def test_webhook_management(api) -> None:
     )
     assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
     sub_id = created.json()["subscription_id"]
+    # On the topic the secret is sealed (#18): any reader of the broker used to see it in clear.
+    [record] = consume_all(kafka_bootstrap, names.webhook_subscriptions, expect=1, timeout=30)
+    assert created.json()["secret"].encode() not in record.value
+    assert decode(WebhookSubscription, record.value).secret.startswith("sealed.v1.")
     listed = client.get("/v1/webhooks", headers=key).json()["items"]
     assert [w["subscription_id"] for w in listed] == [sub_id] and "secret" not in listed[0]
     assert client.get(f"/v1/webhooks/{sub_id}/deliveries", headers=key).json() == {"items": []}
