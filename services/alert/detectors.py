@@ -289,6 +289,8 @@ STRIKE_DETECTORS = (
 
 
 def signals_for(event: StrikeEvent | StatementEvent, rules: AlertRules) -> list[Signal]:
+    if event.background:
+        return []  # history or a running total ("had struck ... since last week"): nothing new to alert on
     if isinstance(event, StatementEvent):
         return statement_signals(event, rules)
     return [s for detector in STRIKE_DETECTORS for s in detector(event, rules)]

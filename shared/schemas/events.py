@@ -34,6 +34,8 @@ class StatementType(StrEnum):
     PROPOSAL = "proposal"
     WARNING = "warning"
     CONFIRMATION = "confirmation"
+    THREAT = "threat"
+    REFUSAL = "refusal"
     OTHER = "other"
 
 
@@ -141,6 +143,11 @@ class StrikeEvent(Message):
     occurred_on: date | None = None
     time_precision: TimePrecision | None = None
     claim: Claim = Field(default_factory=Claim)
+    background: bool = Field(
+        default=False,
+        description="Reported as history or a running total ('had struck', 'since last week', 'in 2014'), "
+        "not as news: alert detectors ignore it.",
+    )
     evidence: list[Evidence] = Field(default_factory=list)
     sources: list[SourceRef] = Field(default_factory=list)
     confidence: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -151,9 +158,9 @@ class StrikeEvent(Message):
 
 
 class Speaker(Part):
-    name: str
-    role: str | None = None
-    affiliation: str | None = None
+    name: str = Field(description="The person or body that said it, full name as the article gives it.")
+    role: str | None = Field(default=None, description="Office or function, e.g. 'prime minister'.")
+    affiliation: str | None = Field(default=None, description="State or organisation, e.g. 'Turkey'.")
 
 
 class About(Part):
@@ -170,11 +177,19 @@ class StatementEvent(Message):
     version: int = Field(default=1, ge=1)
     speaker: Speaker
     statement_type: StatementType = StatementType.OTHER
+    cameo_code: str | None = Field(
+        default=None, description="CAMEO verbal event code of the type (e.g. 111)."
+    )
+    plover_type: str | None = Field(
+        default=None, description="PLOVER event type of the type (e.g. ACCUSE); null for plain statements."
+    )
+    trigger: str | None = Field(default=None, description="The words that make it a statement: 'called on'.")
     content: str = Field(description="The quote, or the reported clause.")
     about: About = Field(default_factory=About, description="The actors and places the statement mentions.")
     related_event_ids: list[str] = Field(
-        default_factory=list, description="Strike events this statement reports."
+        default_factory=list, description="Published strike events (after merging) this statement is about."
     )
+    background: bool = Field(default=False, description="About an earlier period, not news.")
     occurred_on: date | None = None
     time_precision: TimePrecision | None = None
     evidence: list[Evidence] = Field(default_factory=list)
