@@ -68,36 +68,27 @@ def casualties(sentence: str) -> Casualties:
 
 # What a target phrase names, by its words (lemmas, lower case). First match wins, in this order.
 _TARGET_KINDS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("police", frozenset(["police", "policeman", "policemen", "officer", "station", "patrolman", "constable", "gendarme"])),
-    (
-        "military",
-        frozenset(
-            ["soldier", "troop", "army", "military", "base", "post", "garrison", "barracks", "patrol", "checkpoint", "battalion", "brigade", "unit", "position", "outpost", "convoy", "fighter", "militant", "guerrilla", "rebel", "insurgent", "tank", "artillery", "airbase", "headquarters", "command"]
-        ),
-    ),
-    (
-        "government",
-        frozenset(
-            ["embassy", "ministry", "minister", "mayor", "judge", "official", "politician", "governor", "councilman", "legislator", "deputy", "senator", "president", "parliament", "court", "town-hall", "diplomat", "ambassador"]
-        ),
-    ),
-    (
-        "infrastructure",
-        frozenset(
-            ["pylon", "tower", "bridge", "power", "plant", "pipeline", "depot", "dam", "refinery", "station", "grid", "substation", "line", "railway", "airport", "port", "harbour", "harbor", "facility", "infrastructure", "installation", "factory", "warehouse", "building", "office", "bank", "hospital", "school", "market", "church", "mosque", "oil", "gas", "fuel", "water", "electricity", "energy"]
-        ),
-    ),
-    (
-        "vehicle",
-        frozenset(["bus", "car", "truck", "vehicle", "train", "lorry", "ship", "boat", "aircraft", "plane", "helicopter", "jeep"]),
-    ),
-    (
-        "civilians",
-        frozenset(
-            ["civilian", "people", "resident", "villager", "child", "children", "woman", "women", "man", "men", "family", "peasant", "farmer", "worker", "student", "journalist", "priest", "teacher", "passenger", "pedestrian", "citizen", "inhabitant", "trader"]
-        ),
-    ),
-)
+    ("police", frozenset({"police", "policeman", "policemen", "officer", "patrolman", "constable",
+                          "gendarme"})),
+    ("military", frozenset({"soldier", "troop", "army", "military", "base", "post", "garrison", "barracks",
+                            "patrol", "checkpoint", "battalion", "brigade", "unit", "position", "outpost",
+                            "convoy", "fighter", "militant", "guerrilla", "rebel", "insurgent", "tank",
+                            "artillery", "airbase", "headquarters", "command"})),
+    ("government", frozenset({"embassy", "ministry", "minister", "mayor", "judge", "official", "politician",
+                              "governor", "councilman", "legislator", "deputy", "senator", "president",
+                              "parliament", "court", "town-hall", "diplomat", "ambassador"})),
+    ("infrastructure", frozenset({"pylon", "tower", "bridge", "power", "plant", "pipeline", "depot", "dam",
+                                  "refinery", "grid", "substation", "line", "railway", "airport", "port",
+                                  "harbour", "harbor", "facility", "infrastructure", "installation", "factory",
+                                  "warehouse", "building", "office", "bank", "hospital", "school", "market",
+                                  "church", "mosque", "oil", "gas", "fuel", "water", "electricity", "energy"})),
+    ("vehicle", frozenset({"bus", "car", "truck", "vehicle", "train", "lorry", "ship", "boat", "aircraft", "plane",
+                           "helicopter", "jeep"})),
+    ("civilians", frozenset({"civilian", "people", "resident", "villager", "child", "children", "woman", "women",
+                             "man", "men", "family", "peasant", "farmer", "worker", "student", "journalist",
+                             "priest", "teacher", "passenger", "pedestrian", "citizen", "inhabitant",
+                             "trader"})),
+)  # fmt: skip
 
 
 def target_kind(lemmas: list[str]) -> str | None:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.extract import lexicon as lx
+from services.extract import statements as stm
 from services.extract import strikes as st
 from services.extract.casualties import casualties, target_kind
 from services.extract.dates import resolve_date
@@ -39,7 +40,6 @@ from shared.schemas import (
     SourceRef,
     Speaker,
     StatementEvent,
-    StatementType,
     StrikeEvent,
     StrikeType,
 )
@@ -120,17 +120,63 @@ class Extractor:
         ctx = _ArticleContext.build(article, parsed, self.gazetteer, mentions)
         result = ExtractionResult(article.article_id)
         blocks: dict[str, Block] = {}
-        for sent, doc in parsed:
-            attribution = self._attribution(doc, ctx)
-            found = self._strikes(article, sent, doc, ctx, attribution, mentions[id(doc)])
+        # Statements: speakers remembered across the article, quotes that run over sentences.
+        speakers = stm.Speakers(dict(ctx.people))
+        shouting = is_shouting(article.body)
+        docs = {sent.start: doc for sent, doc in parsed}
+        quote: stm.Act | None = None  # the speaker of a quote still open
+        opener: tuple[stm.Act, Sentence] | None = None  # "X said:" waiting for its words
+        quote_end = 0
+        for n, sent in enumerate(split_sentences(article.body)):
+            speakers.sentence_no = n
+            doc = docs.get(sent.start)
+            if quote is not None and "\n\n" in article.body[quote_end : sent.start]:
+                quote = opener = None  # a quote ends with its paragraph
+            if doc is None and stm.is_opener(sent.text):
+                # "Foreign Secretary Philip Hammond said:" passes no candidate filter; its words follow.
+                text = self.truecaser(sent.text) if shouting else sent.text
+                doc = self.nlp(text)
+            if doc is None:
+                if opener is not None and len(sent.text) > 3:
+                    result.statements.append(self._opened(article, sent, None, ctx, *opener))
+                    quote, opener = opener[0], None
+                elif quote is not None:
+                    result.statements.extend(self._continuation(article, sent, ctx, quote))
+                if quote is not None:
+                    quote_end = sent.end
+                continue
+            acts = stm.find_acts(doc, speakers, shouting=shouting)
+            attribution = self._attribution(doc, ctx, acts)
+            found = self._strikes(article, sent, doc, ctx, attribution, mentions.get(id(doc), []))
+            earlier = stm.background(doc, ctx.published)
+            if earlier:
+                # A tally over a period reports no single strike; other history keeps its own date.
+                found = (
+                    []
+                    if stm.running_total(doc)
+                    else [s.model_copy(update={"background": True}) for s in found]
+                )
             ids = []
             for strike in found:
                 merged, _ = blocks.setdefault(block_key(strike), Block()).add(strike, bump=False)
                 ids.append(merged.event_id)
-            statement = self._statement(article, sent, doc, ctx, attribution)
-            if statement is not None:
-                statement.related_event_ids.extend(dict.fromkeys(ids))
-                result.statements.append(statement)
+            spoken = [a for a in acts if a.speaker_name]
+            if opener is not None:
+                if not any(a.speaker_name == opener[0].speaker_name for a in spoken):
+                    result.statements.append(self._opened(article, sent, doc, ctx, *opener, ids, earlier))
+                quote, opener = opener[0], None
+                acts = [a for a in acts if a.speaker_name != quote.speaker_name or a.kind != "claim"]
+            elif not spoken and quote is not None:
+                result.statements.extend(self._continuation(article, sent, ctx, quote))
+                quote_end = sent.end
+                continue
+            if spoken and stm.is_opener(sent.text):
+                opener = (spoken[-1], sent)
+                acts = [a for a in acts if a is not spoken[-1]]
+            result.statements.extend(self._statement(article, sent, doc, ctx, acts, ids, earlier))
+            if spoken:
+                quote = spoken[-1] if opener or stm.opens_quote(sent.text, 0) else None
+            quote_end = sent.end
         result.strikes = [e for b in blocks.values() for e in b.events]
         return result
 
@@ -172,7 +218,14 @@ class Extractor:
             )
         strike_type = st.strike_type(m, weapon, platform)
 
-        actor = self._actor(m, ctx, attribution)
+        actor = self._actor(m, ctx, attribution, strike_type)
+        if (
+            strike_type is StrikeType.OTHER
+            and actor is not None
+            and actor.kind == "state_military"
+            and m.trigger.lemma_.lower() == "strike"
+        ):
+            strike_type = StrikeType.AIR_STRIKE  # a state's "strike" with nothing else said is from the air
         exclude = set(attribution.token_ids if attribution else set())
         launch_spans, hit_spans = st.place_spans(m, doc, exclude)
         countries = _context(ctx, actor)
@@ -210,10 +263,17 @@ class Extractor:
             )
         munitions = st.number_child(weapon_hit[1]) if weapon_hit else None
         hurt = casualties(doc.text)
-        if m.trigger.pos_ != "VERB" and not (
-            actor or weapon or platform or targets or hit_spans or launch_spans or hurt.killed or hurt.injured
+        if st.generic_noun(m) and not (
+            st.head_actor(m.actor_tokens)
+            or weapon_hit
+            or platform
+            or targets
+            or hit_spans
+            or launch_spans
+            or hurt.killed
+            or hurt.injured
         ):
-            return None  # "such attacks", "the fighting": a noun with nothing of its own is no report
+            return None  # "such attacks", "the fighting": a general noun with nothing of its own is no report
         bombing_kind = st.bombing_kind(m, weapon) if strike_type is StrikeType.BOMBING else None
         strikes_n = st.number_child(m.trigger) if m.trigger.pos_ == "NOUN" else None
         # The first report of a strike fixes its id; later reports merge into it (services.extract.merge).
@@ -267,18 +327,32 @@ class Extractor:
 
     def _targets(self, m: st.Mention, actor: ActorRef | None) -> list[ActorRef]:
         """Who or what was hit: named actors, else the target phrase's head, each with a target kind."""
-        tokens = st.target_tokens(m)
+        tokens = st.outside_locatives(st.target_tokens(m))
         kind = target_kind([t.lemma_ for t in tokens])
         refs = [a for a in st.actor_refs(tokens) if actor is None or a.name != actor.name]
-        if refs:
-            return [refs[0].model_copy(update={"target_kind": kind}), *refs[1:]]
-        head = st.target_head(tokens)
-        if head is None or kind is None:
-            return []
-        return [ActorRef(name=head, kind="civilians" if kind == "civilians" else "unknown", target_kind=kind)]
+        out = [refs[0].model_copy(update={"target_kind": kind}), *refs[1:]] if refs else []
+        # Each thing hit, by name: 'destroyed two vehicles, a VBIED and a fighting position'.
+        for tok in st.target_objects(tokens):
+            if st.actor_refs([tok]):
+                continue
+            own_kind = target_kind([tok.lemma_, *(c.lemma_ for c in tok.children)])
+            equipment = weapon_phrase_of(tok) or any(
+                weapon_phrase_of(c) for c in tok.children if c.dep_ in {"compound", "amod"}
+            )
+            if own_kind is None and not equipment:
+                continue
+            name = st.noun_phrase(tok)
+            if all(name != t.name for t in out):
+                kind_of = "civilians" if own_kind == "civilians" else "unknown"
+                out.append(ActorRef(name=name, kind=kind_of, target_kind=own_kind or "other"))
+        return out[:8]
 
     def _actor(
-        self, m: st.Mention, ctx: _ArticleContext, attribution: _Attribution | None
+        self,
+        m: st.Mention,
+        ctx: _ArticleContext,
+        attribution: _Attribution | None,
+        strike_type: StrikeType = StrikeType.OTHER,
     ) -> ActorRef | None:
         ref = st.head_actor(m.actor_tokens)
         if ref is not None:
@@ -293,10 +367,17 @@ class Extractor:
             return (
                 attribution.actor
             )  # "frigates fired ..., the Russian defence ministry said": its own forces
-        if forces and ctx.dominant_state is not None:
-            return ctx.dominant_state  # "the four warships fired ...": the article's state actor
-        if not forces:
-            return ctx.blamed or ctx.dominant_group
+        from_the_air = strike_type in _AIR_TYPES
+        if (forces or from_the_air) and ctx.dominant_state is not None:
+            # "the four warships fired ...", "four strikes engaged ...": the article's state actor.
+            return ctx.dominant_state
+        if forces or from_the_air:
+            return None
+        # The group the article blames, unless this sentence names it as the one hit.
+        hit = {a.name for a in st.actor_refs(st.target_tokens(m))}
+        for candidate in (ctx.blamed, ctx.dominant_group):
+            if candidate is not None and candidate.name not in hit:
+                return candidate
         return None
 
     def _place(self, span: Any, countries: tuple[str, ...]) -> Place:
@@ -304,53 +385,18 @@ class Extractor:
         place = self.gazetteer.resolve(text + st.admin_suffix(span), context_countries=countries)
         return place.model_copy(update={"matched_text": text})
 
-    # -- statements ---------------------------------------------------------------------------
-    def _attribution(self, doc: Any, ctx: _ArticleContext) -> _Attribution | None:
-        """Who the sentence reports the words of: 'X said/claimed/denied ...' or 'according to X'."""
-        for tok in doc:
-            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                obj = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
-                if obj:
-                    tokens = list(obj[0].subtree)
-                    ids = {t.i for t in tokens} | {tok.i, tok.i + 1}
-                    return self._make_attribution(tokens, tok, ids, ctx)
-        for tok in doc:
-            if tok.pos_ in {"VERB", "AUX"} and tok.lemma_.lower() in lx.SPEECH_VERBS:
-                # Active voice only: in "air raids were reported on X" the raids are no speaker.
-                subj = [c for c in tok.children if c.dep_ == "nsubj"]
-                if subj and subj[0].pos_ != "PRON" and subj[0].lower_ not in {"that", "which", "who"}:
-                    tokens = list(subj[0].subtree)
-                    return self._make_attribution(tokens, tok, {t.i for t in tokens} | {tok.i}, ctx)
-        return None
-
-    def _make_attribution(
-        self, tokens: list[Any], verb: Any, ids: set[int], ctx: _ArticleContext
-    ) -> _Attribution:
-        speaker = self._speaker(tokens, ctx)
-        words = (speaker.name + " " + (speaker.role or "")).lower()
-        monitor = any(re.search(rf"\b{w}\b", words) for w in lx.MONITOR_WORDS)
-        refs = st.actor_refs(tokens)
-        official = any(t.lemma_.lower() in lx.MILITARY_SPEAKERS for t in tokens)
-        return _Attribution(speaker, verb, ids, monitor, refs[0] if refs else None, official)
-
-    def _speaker(self, tokens: list[Any], ctx: _ArticleContext) -> Speaker:
-        doc = tokens[0].doc
-        text = doc[tokens[0].i : tokens[-1].i + 1].text if tokens else ""
-        person = [t for t in tokens if t.ent_type_ == "PERSON"]
-        if person:
-            name = doc[person[0].i : person[-1].i + 1].text
-        else:
-            # A relative clause or apposition is not part of a name ("Australia, which began ...").
-            cut = [t for t in tokens if t.dep_ in {"relcl", "acl", "appos"} or t.text == ","]
-            end = min((t.left_edge.i for t in cut), default=tokens[-1].i + 1) if tokens else 0
-            name = doc[tokens[0].i : end].text.strip(" ,") if tokens else text
-        name = ctx.full_name(_PERSON_TITLES.sub("", name).strip())
-        role_tokens = [
-            t for t in tokens if t.ent_type_ not in {"PERSON", "NORP", "GPE"} and t.pos_ in {"NOUN"}
-        ]
-        role = " ".join(t.text for t in role_tokens[:4]) or None
-        affiliation = st.actor_refs(tokens)
-        return Speaker(name=name or text, role=role, affiliation=affiliation[0].name if affiliation else None)
+    # -- statements (services.extract.statements) -------------------------------------------------
+    def _attribution(self, doc: Any, ctx: _ArticleContext, acts: list[stm.Act]) -> _Attribution | None:
+        """Whose words the sentence reports, for its strikes' claim: the first act with a speaker, else
+        the outlet or source that relays it ('according to RIA', 'sources told Reuters')."""
+        act = next((a for a in acts if a.speaker_name), None) or next((a for a in acts if a.relay), None)
+        if act is None:
+            return None
+        ids = set().union(*(a.token_ids for a in acts))
+        name = act.speaker_name or act.relay or ""
+        speaker = Speaker(name=name, role=act.role, affiliation=act.affiliation)
+        refs = st.actor_refs(act.speaker_tokens)
+        return _Attribution(speaker, act.verb, ids, act.monitor, refs[0] if refs else None, act.official)
 
     def _statement(
         self,
@@ -358,52 +404,97 @@ class Extractor:
         sent: Sentence,
         doc: Any,
         ctx: _ArticleContext,
-        attribution: _Attribution | None,
-    ) -> StatementEvent | None:
-        if attribution is None:
-            return None
-        speaker, verb = attribution.speaker, attribution.verb
-        according = verb.lower_ == "according"
-        kind = "claim" if according else lx.SPEECH_VERBS.get(verb.lemma_.lower(), "other")
-        if (
-            kind == "appeal"
-            and verb.lemma_.lower() == "call"
-            and not any(c.lower_ == "on" for c in verb.children)
-        ):
-            kind = "other"
-        clause = [] if according else [c for c in verb.children if c.dep_ in {"ccomp", "xcomp", "dobj"}]
-        content = _span_text(doc, clause[0]) if clause else sent.text
-        occurred_on, precision = resolve_date(doc.text, ctx.published)
+        acts: list[stm.Act],
+        strike_ids: list[str],
+        background: bool,
+    ) -> list[StatementEvent]:
+        """One statement per act with an identifiable speaker. A bare report of a strike is the strike's
+        claim, not a statement: it becomes one only with a stance of its own."""
+        out = []
+        exclude = set().union(*(a.token_ids for a in acts)) if acts else set()
+        for act in acts:
+            if not act.speaker_name or (strike_ids and act.kind == "claim"):
+                continue
+            out.append(
+                self._statement_event(
+                    article, sent, doc, ctx, act, act.kind, act.content(doc), exclude, strike_ids, background
+                )
+            )
+        return out
+
+    def _continuation(
+        self, article: Article, sent: Sentence, ctx: _ArticleContext, quote: stm.Act
+    ) -> list[StatementEvent]:
+        """A sentence inside a quote that runs on: the quote's speaker, when it carries a stance."""
+        kind = stm.continuation_type(sent.text)
+        if kind is None:
+            return []
+        earlier = stm.background(self.nlp.make_doc(sent.text), ctx.published)
+        return [self._statement_event(article, sent, None, ctx, quote, kind, sent.text, set(), [], earlier)]
+
+    def _opened(
+        self,
+        article: Article,
+        sent: Sentence,
+        doc: Any,
+        ctx: _ArticleContext,
+        act: stm.Act,
+        opened_in: Sentence,
+        strike_ids: list[str] | None = None,
+        background: bool = False,
+    ) -> StatementEvent:
+        """'X said:' and the sentence after it: one statement, typed by those words."""
+        kind = act.kind if act.kind != "claim" else (stm.content_type(sent.text) or "claim")
+        return self._statement_event(
+            article, sent, doc, ctx, act, kind, sent.text, set(), strike_ids or [], background, opened_in
+        )
+
+    def _statement_event(
+        self,
+        article: Article,
+        sent: Sentence,
+        doc: Any,
+        ctx: _ArticleContext,
+        act: stm.Act,
+        kind: str,
+        content: str,
+        exclude: set[int],
+        strike_ids: list[str],
+        background: bool,
+        opened_in: Sentence | None = None,
+    ) -> StatementEvent:
+        speaker = Speaker(name=act.speaker_name or "", role=act.role, affiliation=act.affiliation)
+        occurred_on, precision = resolve_date(doc.text if doc is not None else sent.text, ctx.published)
         places: list[Place] = []
-        for ent in st.ents(doc):
-            if (
-                ent.label_ in _PLACE_LABELS
-                and ent.root.i not in attribution.token_ids
-                and not _is_actor_word(ent.text)
-            ):
-                place = self.gazetteer.resolve(ent.text, context_countries=ctx.countries)
-                if all(p.name != place.name for p in places):
-                    places.append(place)
-        others = [t for t in doc if t.i not in attribution.token_ids]
-        about = [a for a in st.actor_refs(others) if a.name != speaker.affiliation]
+        about: list[ActorRef] = []
+        if doc is not None:
+            for ent in st.ents(doc):
+                if ent.label_ in _PLACE_LABELS and ent.root.i not in exclude and not _is_actor_word(ent.text):
+                    place = self.gazetteer.resolve(ent.text, context_countries=ctx.countries)
+                    if all(p.name != place.name for p in places):
+                        places.append(place)
+            about = stm.about_actors(
+                st.actor_refs([t for t in doc if t.i not in exclude]), speaker.affiliation
+            )
         return StatementEvent(
-            event_id=stable_id("stm", speaker.name.lower(), content.lower()[:160], occurred_on),
+            event_id=stm.statement_id(speaker.name, content, occurred_on),
             speaker=speaker,
-            statement_type=StatementType(kind),
+            statement_type=stm.statement_type(kind),
+            cameo_code=stm.cameo_code(kind, act.verb.lemma_.lower()),
+            plover_type=stm.PLOVER_TYPES.get(kind),
+            trigger=act.trigger if doc is not None or opened_in is not None else None,
             content=content,
             about=About(actors=about, places=places),
+            related_event_ids=list(dict.fromkeys(strike_ids)),
+            background=background,
             occurred_on=occurred_on,
             time_precision=precision,
             evidence=[
-                Evidence(
-                    article_id=article.article_id,
-                    sentence=sent.text,
-                    char_start=sent.start,
-                    char_end=sent.end,
-                )
+                Evidence(article_id=article.article_id, sentence=x.text, char_start=x.start, char_end=x.end)
+                for x in ([opened_in] if opened_in is not None else []) + [sent]
             ],
             sources=[_source(article)],
-            confidence=0.6 if speaker.name else 0.4,
+            confidence=0.7 if act.person else 0.6,
             ingested_at=article.ingested_at,
             extracted_at=datetime.now(UTC),
         )
@@ -462,12 +553,17 @@ class _ArticleContext:
             # The attacker the article is about: the state most often named as the actor of a strike.
             for mention in mentions[id(doc)]:
                 attacker = st.head_actor(mention.actor_tokens)
-                if attacker is not None and attacker.kind == "state_military" and attacker.country:
-                    states[(attacker.name, attacker.country)] += 1
+                # A state, or a named coalition of states ("US-led coalition"), not "the army".
+                if (
+                    attacker is not None
+                    and attacker.kind == "state_military"
+                    and (attacker.country or attacker.name[:1].isupper())
+                ):
+                    states[(attacker.name, attacker.country or "")] += 1
         dominant = None
         if states:
             (name, iso), _ = states.most_common(1)[0]
-            dominant = ActorRef(name=name, kind="state_military", country=iso)
+            dominant = ActorRef(name=name, kind="state_military", country=iso or None)
         published = article.published_at.date() if article.published_at else None
         theater = theaters.most_common(1)[0][0] if theaters else None
         # The one named armed group of the article; generic words ("gunmen") only when nothing is named.
@@ -490,6 +586,7 @@ class _ArticleContext:
         return self.people.get(last, stripped) if len(stripped.split()) == 1 else stripped
 
 
+_AIR_TYPES = {StrikeType.AIR_STRIKE, StrikeType.DRONE_STRIKE, StrikeType.MISSILE_STRIKE}
 _ARMED_NON_STATE = {"non_state_armed_group", "militia", "unknown"}
 _BLAME = re.compile(
     r"\b(?:claim\w*\s+(?:\w+\s+){0,3}?responsibility|responsibility\s+for|responsible\s+for|blam\w+|"
@@ -534,6 +631,11 @@ def _state_of(code: str | None) -> ActorRef | None:
     return ActorRef(name=name, kind="state_military", country=code) if name else None
 
 
+def weapon_phrase_of(tok: Any) -> str | None:
+    """Destroyed equipment is a target too ('a VBIED', 'a heavy machine gun')."""
+    return st.weapon_phrase(tok) or (lx.PLATFORMS.get(tok.lemma_.lower()) and tok.lemma_.lower())
+
+
 def _english_words(nlp: Any) -> frozenset[str]:
     """English words: the lemmatizer's lists (WordNet's nouns, verbs, adjectives, adverbs) and the
     function words (spaCy's stop words)."""
@@ -571,10 +673,13 @@ def _source(article: Article) -> SourceRef:
 def events_of(results: Iterable[ExtractionResult]) -> list[StrikeEvent | StatementEvent]:
     """Flatten results, merging strikes reported by several articles (the CLI's merge)."""
     blocks: dict[str, Block] = {}
-    statements: dict[str, StatementEvent] = {}
+    aliases: dict[str, str] = {}  # candidate strike id -> the published event it was merged into
+    statements: list[StatementEvent] = []
     for r in results:
         for s in r.strikes:
-            blocks.setdefault(block_key(s), Block()).add(s)
-        for stmt in r.statements:
-            statements.setdefault(stmt.event_id, stmt)
-    return [*(e for b in blocks.values() for e in b.events), *statements.values()]
+            merged, _ = blocks.setdefault(block_key(s), Block()).add(s)
+            aliases[s.event_id] = merged.event_id
+        statements.extend(r.statements)
+    # Statements merge across sources like strikes; their strike ids become the published ones.
+    merged_statements = stm.merge_statements(stm.remap_related(x, aliases) for x in statements)
+    return [*(e for b in blocks.values() for e in b.events), *merged_statements]

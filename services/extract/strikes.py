@@ -121,7 +121,45 @@ def weapon_phrase(tok: Token) -> str | None:
 
 # Verbs that report an attack only when an armed actor, a weapon or an attack does them
 # ("gunmen killed a judge", "a bomb killed two"; not "killed in a car crash").
-_AGENT_ONLY_VERBS = {"kill", "shoot", "wound", "injure"}
+_AGENT_ONLY_VERBS = {"kill", "wound", "injure", "hit", "target"}
+_AT_PREPS = {"at", "on", "upon", "into", "toward", "towards"}
+# A killing reported without its killer is still an attack, unless the sentence says how else they died.
+_NON_VIOLENT_DEATH = {"accident", "crash", "collision", "earthquake", "flood", "storm", "fire", "avalanche",
+                      "landslide", "disease", "illness", "overdose", "drowning", "stampede", "heatwave",
+                      "hurricane", "cyclone", "typhoon", "explosion"}  # fmt: skip
+
+
+def non_violent_sense(tok: Token) -> bool:
+    """Attack words used in another sense: 'struck a deal', 'the earthquake hit', 'an offensive against
+    unemployment', 'a general strike', 'the minister attacked the president' (in words)."""
+    children = list(tok.children)
+    lemma = tok.lemma_.lower()
+    for c in children:
+        if c.dep_ in {"dobj", "attr"} and c.lemma_.lower() in lx.NON_VIOLENT_OBJECTS:
+            return True
+        if c.dep_ in {"nsubj", "nsubjpass"} and c.lemma_.lower() in lx.NATURAL_HAZARDS:
+            return True
+        if c.dep_ == "prep" and c.lower_ in {"against", "on"}:
+            objects = [o for o in c.children if o.dep_ == "pobj"]
+            if objects and all(
+                o.lemma_.lower() in lx.ABSTRACT_TARGETS
+                or any(x.lemma_.lower() in lx.ABSTRACT_TARGETS for x in o.children if x.dep_ == "compound")
+                for o in objects
+            ):
+                return True
+        if c.dep_ in {"compound", "amod"} and c.i < tok.i and c.lower_ in lx.NON_VIOLENT_MODIFIERS:
+            return True
+    if tok.pos_ == "NOUN" and lemma == "strike" and tok.head.lower_ == "on" and tok.dep_ == "pobj":
+        return True  # "went on strike"
+    if tok.pos_ == "VERB" and lemma in {"attack", "hit", "slam", "blast", "target", "strike"}:
+        subjects = [c for c in children if c.dep_ == "nsubj"]
+        verbal = any(
+            s.ent_type_ == "PERSON" or s.lemma_.lower() in lx.TITLE_NOUNS or s.lower_ in {"he", "she"}
+            for s in subjects
+        )
+        if verbal and not any(weapon_phrase(t) for t in tok.subtree):
+            return True
+    return False
 
 
 def phrasal_trigger(tok: Token) -> StrikeType | None:
@@ -159,17 +197,40 @@ def _with_shared_subject(verb: Token) -> list[Token]:
     return children
 
 
+def _delivered_weapon(tok: Token) -> bool:
+    """A munition, not a platform or a firearm one carries: 'hurled dynamite sticks', not 'used rifles'."""
+    if weapon_phrase(tok):
+        return True
+    # "dynamite sticks": the weapon is the compound.
+    return any(c.dep_ == "compound" and weapon_phrase(c) for c in tok.children)
+
+
 def is_trigger(tok: Token) -> bool:
     lemma = tok.lemma_.lower()
     if tok.pos_ == "VERB":
         if phrasal_trigger(tok) is not None:
             return True
         if lemma in _AGENT_ONLY_VERBS:
-            return _armed_agent(tok)
+            if _armed_agent(tok):
+                return True
+            # "44 peasants have been killed", "was shot to death": a killing with its killer untold.
+            return (
+                lemma == "kill"
+                and any(c.dep_ == "nsubjpass" for c in tok.children)
+                and not any(t.lemma_.lower() in _NON_VIOLENT_DEATH for t in tok.sent)
+            )
+        if lemma == "fire":
+            # "fired at the convoy", "fired rockets"; not "fired the minister".
+            return any(c.dep_ == "prep" and c.lower_ in _AT_PREPS for c in tok.children) or any(
+                c.dep_ == "dobj" and weapon_phrase(c) for c in tok.children
+            )
         if lemma in lx.STRIKE_VERBS:
             return True
         # "dropped barrel bombs", "fired rockets": a delivery verb with a weapon object.
-        return lemma in lx.DELIVERY_VERBS and any(c.dep_ == "dobj" and weapon_phrase(c) for c in tok.children)
+        # "planted a bomb", "the bomb was placed at the bank".
+        return lemma in lx.DELIVERY_VERBS and any(
+            c.dep_ in {"dobj", "nsubjpass"} and _delivered_weapon(c) for c in tok.children
+        )
     if tok.pos_ in {"NOUN", "PROPN"}:
         if lemma == "fire" and not any(
             c.lemma_.lower() in {"artillery", "mortar", "tank", "exchange"} for c in [*tok.children, tok.head]
@@ -181,7 +242,7 @@ def is_trigger(tok: Token) -> bool:
 
 def clause_verb(tok: Token) -> Token:
     node = tok
-    while node.pos_ not in {"VERB", "AUX"} and node.head is not node and node.dep_ in _CLAUSE_DEPS:
+    while node.pos_ not in {"VERB", "AUX"} and node.head.i != node.i and node.dep_ in _CLAUSE_DEPS:
         node = node.head
     return node
 
@@ -240,6 +301,10 @@ def own_actor_tokens(trigger: Token) -> list[Token]:
             out.extend(c.subtree)
         if c.dep_ == "prep" and c.lower_ in {"by", "between"}:  # "strikes by X", "fighting between X and Y"
             out.extend(c.subtree)
+    # "a terrorist attack" describes the attack, not who made it.
+    out = [
+        t for t in out if not (t.dep_ == "amod" and t.lemma_.lower() in {"terrorist", "armed", "criminal"})
+    ]
     return [t for t in out if actor_refs([t]) or t.dep_ == "pobj"]
 
 
@@ -263,6 +328,23 @@ def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
 # Verbs after which an infinitive attack did happen ("began to shell"); after others it is an aim.
 _ASPECT_VERBS = {"begin", "start", "continue", "resume", "keep", "proceed", "try", "attempt"}
 _EXPLOSION_NOUNS = {"explosion", "blast", "detonation"}
+
+
+_GENERIC_DETS = {"such", "these", "those", "many", "all", "any", "more", "most", "other", "their", "its"}
+
+
+def habitual(tok: Token) -> bool:
+    """A general truth, not a report: 'a government that bombs the people', 'terrorists who attack
+    students' (simple present, no auxiliary), or bare plural nouns ('murders, kidnappings and attacks')."""
+    if tok.pos_ == "VERB":
+        return tok.tag_ in {"VBP", "VBZ"} and not any(c.dep_ in {"aux", "auxpass"} for c in tok.children)
+    if tok.tag_ != "NNS":
+        return False
+    dets = [c for c in tok.children if c.dep_ in {"det", "poss", "nummod", "amod"} and c.i < tok.i]
+    if any(c.like_num or c.dep_ == "nummod" for c in dets):
+        return False
+    bare = not any(c.dep_ in {"det", "poss"} for c in dets) or any(c.lower_ in _GENERIC_DETS for c in dets)
+    return bare and (tok.dep_ == "conj" or any(c.dep_ == "conj" for c in tok.children))
 
 
 def modifier_use(tok: Token) -> bool:
@@ -289,7 +371,13 @@ def find_mentions(doc: Any) -> list[Mention]:
     triggers = [
         t
         for t in doc
-        if is_trigger(t) and not modifier_use(t) and not negated(t) and not hedged(t) and not dismissed(t)
+        if is_trigger(t)
+        and not modifier_use(t)
+        and not habitual(t)
+        and not non_violent_sense(t)
+        and not negated(t)
+        and not hedged(t)
+        and not dismissed(t)
     ]
     # A light or delivery verb carried by a trigger noun yields to the noun ("carried out air strikes").
     nouns_by_clause: dict[int, list[Token]] = {}
@@ -356,12 +444,14 @@ def target_tokens(m: Mention) -> list[Token]:
     heads = {m.trigger, m.clause, *m.extra_triggers}
     # "fired mortar rounds at a compound": the target hangs off the weapon object.
     heads |= {c for h in list(heads) for c in h.children if c.dep_ == "dobj" and weapon_phrase(c)}
-    # "..., killing three soldiers": the victims of a participle hanging off the attack.
+    # "..., killing three soldiers", "engaged a unit and destroyed two vehicles": the victims of a
+    # participle or a conjoined damage verb hanging off the attack.
     heads |= {
         c
         for h in list(heads)
         for c in h.children
-        if c.dep_ in {"advcl", "xcomp", "conj"} and c.lemma_.lower() in {"kill", "wound", "injure"}
+        if c.dep_ in {"advcl", "xcomp", "conj"}
+        and c.lemma_.lower() in {"kill", "wound", "injure"} | _DAMAGE_VERBS
     }
     for head in heads:
         for c in head.children:
@@ -385,6 +475,10 @@ def strike_type(m: Mention, weapon: lx.Weapon | None, platform: LaunchPlatform |
             types.append((phrase, lx.STRIKE_NOUNS.get(phrase) or lx.STRIKE_NOUNS.get(trig.lemma_.lower())))
     specific = {StrikeType.GROUND_ASSAULT, StrikeType.ARMED_CLASH, StrikeType.SHELLING, StrikeType.BOMBING,
                 StrikeType.DRONE_STRIKE, StrikeType.MISSILE_STRIKE}  # fmt: skip
+    # "airstrikes killed 20": the killing tells nothing of how, when another trigger does.
+    if len(types) > 1:
+        types = [t for t, trig in zip(types, [m.trigger, *m.extra_triggers], strict=True)
+                 if trig.lemma_.lower() not in {"kill", "wound", "injure"}] or types  # fmt: skip
     if weapon is not None and weapon.strike_type in {StrikeType.BOMBING, StrikeType.DRONE_STRIKE}:
         return weapon.strike_type
     for phrase, kind in types:
@@ -419,6 +513,10 @@ def platform_of(m: Mention, doc: Any) -> LaunchPlatform | None:
             if c.dep_ in {"advcl", "acl"} and c.lemma_.lower() in {"use", "fly"}:
                 scope.extend(c.subtree)
         scope.extend(t for t in head.children if t.dep_ in {"compound", "amod"})
+    # "using attack and remotely piloted aircraft": the small parser often breaks the list from "using".
+    for tok in doc:
+        if tok.lemma_.lower() in {"use", "employ"} and tok.tag_ == "VBG":
+            scope.extend(doc[tok.i + 1 : min(len(doc), tok.i + 10)])
     for tok in scope:
         if tok.pos_ not in {"NOUN", "PROPN"}:
             continue
@@ -435,7 +533,7 @@ def head_actor(tokens: list[Token]) -> ActorRef | None:
     """The actor the phrase is about: its head noun with modifiers, not a possessor or a prepositional
     phrase ('Iran's Revolutionary Guards' -> IRGC; 'Russian and Ukrainian troops' -> Russia)."""
     ids = {t.i for t in tokens}
-    heads = [t for t in tokens if t.head.i not in ids or t.head is t]
+    heads = [t for t in tokens if t.head.i not in ids or t.head.i == t.i]
     for head in heads:
         core = [head]
         skip = {"poss", "prep", "relcl", "acl", "appos", "case"}
@@ -445,7 +543,7 @@ def head_actor(tokens: list[Token]) -> ActorRef | None:
             core.append(node)
             stack.extend(c for c in node.children if c.dep_ not in skip and c.text != ",")
         refs = actor_refs(core)
-        if refs and refs[0].name[:1].islower():
+        if not refs or refs[0].name[:1].islower():
             # "guerrillas of the FMLN", "members of Hezbollah": the named group, not the generic word.
             for c in head.children:
                 if c.dep_ == "prep" and c.lower_ in {"of", "from"}:
@@ -458,6 +556,10 @@ def head_actor(tokens: list[Token]) -> ActorRef | None:
     return refs[0] if refs else None
 
 
+# Verbs whose object was hit: equipment there is a target ("destroyed a VBIED"), not the weapon used.
+_DAMAGE_VERBS = {"destroy", "damage", "engage", "hit", "target", "seize", "capture", "suppress", "strike"}
+
+
 def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
     scope: set[Token] = set()
     for head in {m.trigger, m.clause, *m.extra_triggers}:
@@ -467,6 +569,15 @@ def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
             else [t for c in head.children if c.dep_ not in {"ccomp", "advcl"} for t in c.subtree]
         )
         scope.add(head)
+    hit_objects = {
+        t
+        for v in scope
+        if v.pos_ == "VERB" and v.lemma_.lower() in _DAMAGE_VERBS
+        for c in v.children
+        if c.dep_ in {"dobj", "nsubjpass"}
+        for t in c.subtree
+    }
+    scope -= hit_objects
     best: tuple[lx.Weapon, Token] | None = None
 
     def rank(w: lx.Weapon) -> tuple[bool, int]:
@@ -567,6 +678,24 @@ def is_pronoun_actor(tokens: list[Token]) -> bool:
     )
 
 
+_LEADING_PREPS = {"near", "in", "around", "outside", "inside", "at"}
+
+
+def leading_place(doc: Any) -> Any | None:
+    """'Near Mosul, four strikes engaged ...': a sentence-initial place phrase before its comma, which the
+    small parser often misreads as part of the subject."""
+    if len(doc) < 3 or doc[0].lower_ not in _LEADING_PREPS:
+        return None
+    for tok in doc[1 : min(len(doc), 9)]:
+        if tok.text == ",":
+            span = doc[1 : tok.i]
+            words = [t for t in span if t.lower_ not in {"the", "of"}]
+            if words and all(t.text[:1].isupper() or t.text in {"-", "'"} for t in words):
+                return span[1:] if span[0].lower_ == "the" else span
+            return None
+    return None
+
+
 def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], list[Any]]:
     """(launch-location spans, hit-location spans) in the mention's clause.
 
@@ -620,6 +749,11 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
         if _non_state_actor(span.text) or tok.lower_ in _WEEKDAYS:
             continue
         chunks.append(span)
+    lead = leading_place(doc)
+    if lead is not None:
+        chunks = [c for c in chunks if not (c.start < lead.end and lead.start < c.end)]
+        scope.update(t.i for t in lead)
+        chunks.append(lead)
     actor_ids = _non_state_alias_tokens(doc)
     launch, hit = [], []
     for span in chunks:
@@ -703,8 +837,60 @@ def target_head(tokens: list[Token]) -> str | None:
     """A short name for a target phrase: its first noun with compounds ('police patrol', 'embassy')."""
     ids = {t.i for t in tokens}
     for tok in sorted(tokens, key=lambda t: t.i):
-        if tok.pos_ in {"NOUN", "PROPN"} and (tok.head.i not in ids or tok.head is tok or tok.dep_ == "pobj"):
+        if tok.pos_ in {"NOUN", "PROPN"} and (
+            tok.head.i not in ids or tok.head.i == tok.i or tok.dep_ == "pobj"
+        ):
             mods = [c for c in tok.children if c.dep_ in {"compound", "amod"} and c.i < tok.i]
             start = mods[0].i if mods else tok.i
             return tok.doc[start : tok.i + 1].text
     return None
+
+
+def generic_noun(m: Mention) -> bool:
+    """The mention rests only on general attack nouns ('attacks', 'the fighting', 'terrorist acts')."""
+    return all(
+        t.pos_ != "VERB"
+        and (t.lemma_.lower() in lx.GENERIC_EVENT_NOUNS or compound_phrase(t) in lx.GENERIC_EVENT_NOUNS)
+        for t in [m.trigger, *m.extra_triggers]
+    )
+
+
+def target_objects(tokens: list[Token]) -> list[Token]:
+    """Each thing hit in a target phrase: 'an ISIL tactical unit and two vehicles, a VBIED' -> unit,
+    vehicles, VBIED (nominal heads of the objects and their conjuncts)."""
+    ids = {t.i for t in tokens}
+    out = []
+    for tok in sorted(tokens, key=lambda t: t.i):
+        if tok.pos_ not in {"NOUN", "PROPN"} or tok.ent_type_ in {"GPE", "LOC", "DATE", "TIME"}:
+            continue
+        top = tok.head.i not in ids or tok.head.i == tok.i
+        if top or tok.dep_ in {"conj", "appos", "dobj", "pobj", "nsubjpass"}:
+            out.append(tok)
+    return out
+
+
+def noun_phrase(tok: Token) -> str:
+    """The noun with its compounds and adjectives, without determiners, numbers or actor names."""
+    mods = [
+        c
+        for c in tok.children
+        if c.dep_ in {"compound", "amod"} and c.i < tok.i and not actor_refs([c]) and not c.like_num
+    ]
+    start = mods[0].i if mods else tok.i
+    words = [t for t in tok.doc[start : tok.i + 1] if not actor_refs([t]) or t is tok]
+    return " ".join(t.text for t in words)
+
+
+def outside_locatives(tokens: list[Token]) -> list[Token]:
+    """Tokens not inside a place phrase: in 'strikes against ISIL in Syria and Iraq' the target is ISIL."""
+    out = []
+    for tok in tokens:
+        node, inside = tok, False
+        while node.head.i != node.i:
+            if node.dep_ == "pobj" and node.head.lower_ in {"in", "near", "across", "throughout", "around"}:
+                inside = True
+                break
+            node = node.head
+        if not inside:
+            out.append(tok)
+    return out

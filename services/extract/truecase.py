@@ -102,9 +102,7 @@ class TrueCaser:
         for n in range(longest, 0, -1):
             group = words[i : i + n]
             # Only words separated by a space or a hyphen form one name.
-            if any(
-                text[a.end() : b.start()] not in {" ", "-"} for a, b in itertools.pairwise(group)
-            ):
+            if any(text[a.end() : b.start()] not in {" ", "-"} for a, b in itertools.pairwise(group)):
                 continue
             phrase = " ".join(w.group() for w in group)
             if group[0].group() in _PARTICLES - {"el", "al", "la"} or group[-1].group() in _PARTICLES:

