@@ -339,7 +339,9 @@ class Extractor:
             equipment = weapon_phrase_of(tok) or any(
                 weapon_phrase_of(c) for c in tok.children if c.dep_ in {"compound", "amod"}
             )
-            if own_kind is None and not equipment:
+            # What a damage verb hit is a target whatever it is ("destroyed a bulldozer").
+            damaged = tok.head.lemma_.lower() in st.DAMAGE_VERBS or tok.dep_ in {"conj", "appos"}
+            if own_kind is None and not equipment and not damaged:
                 continue
             name = st.noun_phrase(tok)
             if all(name != t.name for t in out):
@@ -373,8 +375,14 @@ class Extractor:
             return ctx.dominant_state
         if forces or from_the_air:
             return None
-        # The group the article blames, unless this sentence names it as the one hit.
-        hit = {a.name for a in st.actor_refs(st.target_tokens(m))}
+        # The group the article blames, unless this sentence names it other than as the attacker
+        # ("strikes against ISIL targets": ISIL is the one hit).
+        against = [
+            t
+            for t in m.trigger.sent
+            if any(a.dep_ == "prep" and a.lower_ in {"against", "targeting", "on", "at"} for a in t.ancestors)
+        ]
+        hit = {a.name for a in st.actor_refs([*st.target_tokens(m), *against])}
         for candidate in (ctx.blamed, ctx.dominant_group):
             if candidate is not None and candidate.name not in hit:
                 return candidate

@@ -285,6 +285,9 @@ WEAPONS: dict[str, Weapon] = {
     "kamikaze drone": Weapon("drone", StrikeType.DRONE_STRIKE),
     "quadcopter": Weapon("drone", StrikeType.DRONE_STRIKE),
     "uav": Weapon("drone", StrikeType.DRONE_STRIKE),
+    "munition": Weapon("munitions", StrikeType.AIR_STRIKE),
+    "precision munition": Weapon("guided bomb", StrikeType.AIR_STRIKE),
+    "heavy weapon": Weapon("heavy weapons", StrikeType.SHELLING),
 }
 
 # Bombing delivery: weapon name -> sub-kind (issue: ied, landmine, vehicle_borne, suicide, grenade, other).
@@ -966,7 +969,17 @@ UNIT_NOUNS: dict[str, str] = {
 }  # fmt: skip
 
 # Weapons named only in general terms: any more specific weapon in the clause wins over these.
-GENERIC_WEAPONS = {"bomb", "explosive", "explosive device", "gun", "artillery", "missile", "rocket"}
+GENERIC_WEAPONS = {
+    "bomb",
+    "explosive",
+    "explosive device",
+    "gun",
+    "artillery",
+    "missile",
+    "rocket",
+    "munitions",
+    "heavy weapons",
+}
 # Triggers that name the weapon themselves: "shot", "machinegunned", "opened fire".
 TRIGGER_WEAPONS: dict[str, str] = {
     "shoot": "gun", "gun": "gun", "machinegun": "machine gun", "machine-gun": "machine gun", "open": "gun",

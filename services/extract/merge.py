@@ -91,6 +91,8 @@ def compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
         return False  # unknown attackers merge only on a shared, known theater
     if not _agree(ta, tb) or not places_compatible(a, b):
         return False
+    if a.background != b.background:
+        return False  # a past strike recalled is not today's strike
     pa = a.launch_platform.kind if a.launch_platform else None
     pb = b.launch_platform.kind if b.launch_platform else None
     if not _agree(pa, pb):

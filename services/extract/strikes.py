@@ -337,7 +337,12 @@ def habitual(tok: Token) -> bool:
     """A general truth, not a report: 'a government that bombs the people', 'terrorists who attack
     students' (simple present, no auxiliary), or bare plural nouns ('murders, kidnappings and attacks')."""
     if tok.pos_ == "VERB":
-        return tok.tag_ in {"VBP", "VBZ"} and not any(c.dep_ in {"aux", "auxpass"} for c in tok.children)
+        # Only a real clause: the tagger also calls plural nouns ("airstrikes") VBZ.
+        return (
+            tok.tag_ in {"VBP", "VBZ"}
+            and any(c.dep_ == "nsubj" for c in tok.children)
+            and not any(c.dep_ in {"aux", "auxpass"} for c in tok.children)
+        )
     if tok.tag_ != "NNS":
         return False
     dets = [c for c in tok.children if c.dep_ in {"det", "poss", "nummod", "amod"} and c.i < tok.i]
@@ -356,6 +361,11 @@ def modifier_use(tok: Token) -> bool:
         infinitive = any(c.dep_ == "aux" and c.tag_ == "TO" for c in tok.children)
         return infinitive and tok.head.lemma_.lower() not in _ASPECT_VERBS
     if tok.dep_ in {"compound", "amod", "nmod"} and not is_trigger(tok.head):
+        return True
+    # "using attack, fighter and remotely piloted aircraft": a kind of aircraft, not an attack.
+    if tok.dep_ in {"dobj", "conj"} and tok.head.lemma_.lower() in {"use", "employ", "fly"}:
+        return True
+    if any(lx.PLATFORMS.get(c.lemma_.lower()) for c in tok.children if c.dep_ == "conj"):
         return True
     if tok.lemma_.lower() in _EXPLOSION_NOUNS:
         # "a car bomb explosion" is one; "a population explosion" is not.
@@ -451,7 +461,7 @@ def target_tokens(m: Mention) -> list[Token]:
         for h in list(heads)
         for c in h.children
         if c.dep_ in {"advcl", "xcomp", "conj"}
-        and c.lemma_.lower() in {"kill", "wound", "injure"} | _DAMAGE_VERBS
+        and c.lemma_.lower() in {"kill", "wound", "injure"} | DAMAGE_VERBS
     }
     for head in heads:
         for c in head.children:
@@ -475,10 +485,19 @@ def strike_type(m: Mention, weapon: lx.Weapon | None, platform: LaunchPlatform |
             types.append((phrase, lx.STRIKE_NOUNS.get(phrase) or lx.STRIKE_NOUNS.get(trig.lemma_.lower())))
     specific = {StrikeType.GROUND_ASSAULT, StrikeType.ARMED_CLASH, StrikeType.SHELLING, StrikeType.BOMBING,
                 StrikeType.DRONE_STRIKE, StrikeType.MISSILE_STRIKE}  # fmt: skip
+    # "a series of airstrikes killed 20": the killing takes its kind from the attack that killed.
+    for trig in [m.trigger, *m.extra_triggers]:
+        if trig.lemma_.lower() in {"kill", "wound", "injure"}:
+            for c in trig.children:
+                if c.dep_ in {"nsubj", "agent"}:
+                    for t in c.subtree:
+                        if t.pos_ in {"NOUN", "VERB"} and t.lemma_.lower() in lx.STRIKE_NOUNS:
+                            types.append((compound_phrase(t), lx.STRIKE_NOUNS[t.lemma_.lower()]))
     # "airstrikes killed 20": the killing tells nothing of how, when another trigger does.
     if len(types) > 1:
-        types = [t for t, trig in zip(types, [m.trigger, *m.extra_triggers], strict=True)
-                 if trig.lemma_.lower() not in {"kill", "wound", "injure"}] or types  # fmt: skip
+        triggers = [m.trigger, *m.extra_triggers]
+        types = [t for i, t in enumerate(types)
+                 if i >= len(triggers) or triggers[i].lemma_.lower() not in {"kill", "wound", "injure"}] or types  # fmt: skip
     if weapon is not None and weapon.strike_type in {StrikeType.BOMBING, StrikeType.DRONE_STRIKE}:
         return weapon.strike_type
     for phrase, kind in types:
@@ -525,7 +544,7 @@ def platform_of(m: Mention, doc: Any) -> LaunchPlatform | None:
             continue  # a "suicide bomber" is not an aircraft
         kind = lx.PLATFORMS.get(phrase) or lx.PLATFORMS.get(tok.lemma_.lower())
         if kind:
-            return LaunchPlatform(kind=kind, count=number_child(tok))
+            return LaunchPlatform(kind=kind, count=number_child(tok), name=platform_phrase(tok))
     return None
 
 
@@ -557,7 +576,7 @@ def head_actor(tokens: list[Token]) -> ActorRef | None:
 
 
 # Verbs whose object was hit: equipment there is a target ("destroyed a VBIED"), not the weapon used.
-_DAMAGE_VERBS = {"destroy", "damage", "engage", "hit", "target", "seize", "capture", "suppress", "strike"}
+DAMAGE_VERBS = {"destroy", "damage", "engage", "hit", "target", "seize", "capture", "suppress", "strike"}
 
 
 def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
@@ -572,7 +591,7 @@ def weapon_of(m: Mention) -> tuple[lx.Weapon, Token] | None:
     hit_objects = {
         t
         for v in scope
-        if v.pos_ == "VERB" and v.lemma_.lower() in _DAMAGE_VERBS
+        if v.pos_ == "VERB" and v.lemma_.lower() in DAMAGE_VERBS
         for c in v.children
         if c.dep_ in {"dobj", "nsubjpass"}
         for t in c.subtree
@@ -894,3 +913,37 @@ def outside_locatives(tokens: list[Token]) -> list[Token]:
         if not inside:
             out.append(tok)
     return out
+
+
+def platform_phrase(tok: Token) -> str:
+    """A platform noun with its modifiers and the nouns listed before it ('attack, bomber, fighter and
+    remotely piloted aircraft'), without numbers, determiners or actor names."""
+    doc = tok.doc
+    start = tok.i
+    while start > 0:
+        prev = doc[start - 1]
+        if prev.like_num or prev.dep_ in {"det", "poss", "nummod"} or actor_refs([prev]):
+            break
+        if prev.pos_ in {"NOUN", "ADJ", "PROPN", "ADV", "VERB", "CCONJ", "PUNCT"} and prev.text not in {
+            ".",
+            ";",
+            ":",
+        }:
+            if prev.pos_ == "VERB" and prev.dep_ != "amod":
+                break
+            start -= 1
+            continue
+        break
+    while start < tok.i and (doc[start].pos_ in {"CCONJ", "PUNCT"}):
+        start += 1
+    # ... and the rest of the list after it: "bomber, fighter and remotely piloted aircraft".
+    end = tok.i + 1
+    while end < len(doc) and (
+        doc[end].text in {",", "and", "or"}
+        or doc[end].pos_ in {"NOUN", "ADJ", "ADV"}
+        or (doc[end].pos_ == "VERB" and doc[end].dep_ == "amod")
+    ):
+        end += 1
+    while end > tok.i + 1 and doc[end - 1].pos_ not in {"NOUN", "PROPN"}:
+        end -= 1
+    return doc[start:end].text

@@ -89,6 +89,10 @@ class Place(Part):
 class LaunchPlatform(Part):
     kind: PlatformKind
     count: int | None = None
+    name: str | None = Field(
+        default=None,
+        description="The platform as the report names it: 'MQ-9 Reaper drones', 'bomber and fighter aircraft'.",
+    )
 
 
 class Quantities(Part):
