@@ -93,7 +93,10 @@ class Extractor:
         # Off only to measure what the cheap lexicon pass costs in recall (bench/extract_bench.py).
         self.candidate_filter = candidate_filter
         self.truecaser = TrueCaser(
-            gazetteer.name_kind, _english_words(nlp), lx.NAMED_ACTORS, gazetteer.multiword_heads()
+            gazetteer.name_kind,
+            _english_words(nlp) | lx.vocabulary(),
+            lx.NAMED_ACTORS,
+            gazetteer.multiword_heads(),
         )
 
     # -- public -------------------------------------------------------------------------------
@@ -177,7 +180,11 @@ class Extractor:
             if spoken:
                 quote = spoken[-1] if opener or stm.opens_quote(sent.text, 0) else None
             quote_end = sent.end
-        result.strikes = [e for b in blocks.values() for e in b.events]
+        strikes = [e for b in blocks.values() for e in b.events]
+        # An article reports a strike only if one of its mentions is anchored in the world: a named place,
+        # a weapon, a toll or a day (history included: it is kept, flagged background). Speeches and analyses that talk of "attacks" and
+        # "bombings" in general yield none (real text: muc4 fp 0.61 -> 0.49 at detection 0.93 -> 0.87).
+        result.strikes = strikes if any(_anchored(e) for e in strikes) else []
         return result
 
     # -- strikes ------------------------------------------------------------------------------
@@ -637,6 +644,12 @@ def _state_of(code: str | None) -> ActorRef | None:
         return None
     name = _country_name(code)
     return ActorRef(name=name, kind="state_military", country=code) if name else None
+
+
+def _anchored(event: StrikeEvent) -> bool:
+    named_place = any(p.geo_precision in (1, 2) or p.geo_precision is None for p in event.locations)
+    toll = event.quantities.killed or event.quantities.injured
+    return bool(named_place or event.weapon or toll or event.time_precision == "day")
 
 
 def weapon_phrase_of(tok: Any) -> str | None:

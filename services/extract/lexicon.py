@@ -991,3 +991,10 @@ TRIGGER_WEAPONS: dict[str, str] = {
     "suicide bombing": "suicide bomber", "suicide attack": "suicide bomber", "bombing": "bomb",
     "machinegunning": "machine gun",
 }  # fmt: skip
+
+
+def vocabulary() -> frozenset[str]:
+    """Every lower-case word of the attack, weapon and platform lexicons ("machinegun", "dynamite"): English
+    to the case restorer, even where the general word list lacks it."""
+    phrases = [*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS, *PLATFORMS, *DELIVERY_VERBS]
+    return frozenset(w for p in phrases for w in p.replace("-", " ").split() if w.isalpha())

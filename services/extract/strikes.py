@@ -716,6 +716,17 @@ def leading_place(doc: Any) -> Any | None:
 
 
 def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], list[Any]]:
+    """(launch-location spans, hit-location spans) of the mention; when its clause names no place (the
+    small parser often hangs 'in X' on the wrong verb), the places named elsewhere in its sentence."""
+    launch, hit = _place_spans(m, doc, exclude, whole_sentence=False)
+    if not hit and not launch:
+        launch, hit = _place_spans(m, doc, exclude, whole_sentence=True)
+    return launch, hit
+
+
+def _place_spans(
+    m: Mention, doc: Any, exclude: set[int], *, whole_sentence: bool
+) -> tuple[list[Any], list[Any]]:
     """(launch-location spans, hit-location spans) in the mention's clause.
 
     Candidates are NER places plus proper-noun chunks in locative phrases ('in Ryazan', 'the port of
@@ -726,6 +737,8 @@ def place_spans(m: Mention, doc: Any, exclude: set[int]) -> tuple[list[Any], lis
         heads.add(m.clause.head)
     for head in heads:
         scope.update(t.i for t in head.subtree)
+    if whole_sentence:
+        scope = {t.i for t in m.trigger.sent}
     scope -= exclude
     chunks: list[Any] = [e for e in ents(doc) if e.label_ in {"GPE", "LOC", "FAC"}]
     taken = {t.i for e in chunks for t in e}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from services.extract.lexicon import SPEECH_VERBS, STRIKE_NOUNS, STRIKE_VERBS, WEAPONS
+from services.extract.lexicon import SPEECH_VERBS, STATEMENT_VERBS, STRIKE_NOUNS, STRIKE_VERBS, WEAPONS
 
 # Split after . ! ? (optionally followed by a closing quote) when a capital, digit or quote follows,
 # and at line breaks; abbreviations like "Mr." and "U.S." are protected.
@@ -84,14 +84,28 @@ def _stems(words: list[str]) -> str:
     return "|".join(sorted({re.escape(w.split()[0][:5]) for w in words}, key=len, reverse=True))
 
 
+# Head words of weapon phrases too common alone to be worth a parse ("nerve agent", "mortar round").
+_WEAK_HEADS = {"agent", "gas", "device", "round", "charge", "cocktail", "vest", "belt", "trap", "arm", "weapon",
+               "system", "stick", "shell", "fire", "act", "action", "operation", "attack"}  # fmt: skip
+
+
+def _head_stems(phrases: list[str]) -> str:
+    """Prefixes of each phrase's head (last) word: 'car bomb' is cued by 'bomb', not by 'car'."""
+    heads = {p.replace("-", " ").split()[-1] for p in phrases}
+    return "|".join(sorted({re.escape(h[:5]) for h in heads if h not in _WEAK_HEADS}, key=len, reverse=True))
+
+
 # Prefixes of every attack trigger and weapon: a sentence with one may report a strike.
 _STRIKE_CUE = re.compile(
     r"\b(?:"
-    + _stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS])
+    + _head_stems([*STRIKE_VERBS, *STRIKE_NOUNS, *WEAPONS])
+    + r"|attack|fire|shell|explosive|weapons?\b|devices?\b|terrorist"
     + r"|fired|hit|shot|struck|fought|dropped|exchang)",
     re.IGNORECASE,
 )
-_SPEECH_CUE = re.compile(r"\b(?:" + _stems(list(SPEECH_VERBS)) + r"|said|says|told|according)", re.IGNORECASE)
+_SPEECH_CUE = re.compile(
+    r"\b(?:" + _stems([*SPEECH_VERBS, *STATEMENT_VERBS]) + r"|said|says|told|according)", re.IGNORECASE
+)
 # A reported statement matters to warwire when it touches conflict: an actor, a force, war or peace.
 _CONFLICT_CUE = re.compile(
     r"\b(?:war|wars|ceasefire|truce|peace|troops?|forces?|military|army|armies|militar\w*|civilians?|killed|"
