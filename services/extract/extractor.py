@@ -233,6 +233,15 @@ class Extractor:
             and m.trigger.lemma_.lower() == "strike"
         ):
             strike_type = StrikeType.AIR_STRIKE  # a state's "strike" with nothing else said is from the air
+        elif (
+            strike_type is StrikeType.OTHER
+            and actor is not None
+            and actor.kind in _ARMED_NON_STATE
+            and not platform
+        ):
+            strike_type = (
+                StrikeType.GROUND_ASSAULT
+            )  # "rebels attacked an army post": an assault on the ground
         exclude = set(attribution.token_ids if attribution else set())
         launch_spans, hit_spans = st.place_spans(m, doc, exclude)
         countries = _context(ctx, actor)
@@ -240,6 +249,8 @@ class Extractor:
         locations: list[Place] = []
         for span in hit_spans:
             place = self._place(span, countries)
+            if place.geo_precision is None and not self._could_be_place(span):
+                continue
             if all(p.name != place.name for p in locations):
                 locations.append(place)
         targets = self._targets(m, actor)
@@ -394,6 +405,14 @@ class Extractor:
             if candidate is not None and candidate.name not in hit:
                 return candidate
         return None
+
+    def _could_be_place(self, span: Any) -> bool:
+        """An unresolved name is kept as a place (a village the gazetteer lacks) unless it is an actor
+        or plain English words capitalised ('Armed Conflict', 'Hostilities')."""
+        if st.actor_refs(list(span)):
+            return False
+        words = [t.lower_ for t in span if t.is_alpha]
+        return not words or not all(w in self.truecaser.common_words for w in words)
 
     def _place(self, span: Any, countries: tuple[str, ...]) -> Place:
         text = span.text

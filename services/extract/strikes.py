@@ -110,6 +110,11 @@ def weapon_phrase(tok: Token) -> str | None:
     if any(doc[j].dep_ in {"prep", "punct"} and doc[j].text != "-" for j in range(start, tok.i)):
         start = tok.i
     words = doc[start : tok.i].text.lower().replace(" - ", "-").split()
+    # The parser may hang a hyphenated modifier elsewhere ("surface-to-surface missile bombardments"):
+    # the words just before the noun count too.
+    window = doc[max(0, tok.i - 7) : tok.i].text.lower().replace(" - ", "-").split()
+    if len(window) > len(words) and window[-len(words) or len(window) :] == words[-len(window) :]:
+        words = window
     head_forms = {tok.lemma_.lower(), tok.lower_}
     for k in range(len(words) + 1):
         for head in head_forms:
@@ -219,6 +224,14 @@ def is_trigger(tok: Token) -> bool:
                 and any(c.dep_ == "nsubjpass" for c in tok.children)
                 and not any(t.lemma_.lower() in _NON_VIOLENT_DEATH for t in tok.sent)
             )
+        if lemma in {"capture", "seize"}:
+            # "captured the town", "the barrage was captured by IS"; not "captured a suspect".
+            return any(
+                c.dep_ in {"dobj", "nsubjpass"}
+                and (c.ent_type_ in {"GPE", "LOC", "FAC"} or c.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+                     | {"barrage", "dam", "base", "airport", "checkpoint", "post", "barracks", "hill", "bridge"})
+                for c in tok.children
+            )  # fmt: skip
         if lemma == "fire":
             # "fired at the convoy", "fired rockets"; not "fired the minister".
             return any(c.dep_ == "prep" and c.lower_ in _AT_PREPS for c in tok.children) or any(
@@ -322,6 +335,10 @@ def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
             out.extend(c.subtree)
         if c.dep_ == "agent":
             out.extend(c.subtree)
+    if not out and clause.dep_ == "acl" and clause.head.pos_ in {"NOUN", "PROPN"}:
+        # "Iranian special forces taking part in ground operations": the noun the clause describes.
+        head = clause.head
+        out.extend(t for t in head.subtree if t.i < clause.i)
     return out
 
 
@@ -349,7 +366,11 @@ def habitual(tok: Token) -> bool:
     if any(c.like_num or c.dep_ == "nummod" for c in dets):
         return False
     bare = not any(c.dep_ in {"det", "poss"} for c in dets) or any(c.lower_ in _GENERIC_DETS for c in dets)
-    return bare and (tok.dep_ == "conj" or any(c.dep_ == "conj" for c in tok.children))
+    # Listed with things that are no attack: "murders, kidnappings and disappearances".
+    siblings = [c for c in tok.children if c.dep_ == "conj"]
+    if tok.dep_ == "conj":
+        siblings.append(tok.head)
+    return bare and any(n.pos_ == "NOUN" and not is_trigger(n) for n in siblings)
 
 
 def modifier_use(tok: Token) -> bool:
@@ -363,7 +384,11 @@ def modifier_use(tok: Token) -> bool:
     if tok.dep_ in {"compound", "amod", "nmod"} and not is_trigger(tok.head):
         return True
     # "using attack, fighter and remotely piloted aircraft": a kind of aircraft, not an attack.
-    if tok.dep_ in {"dobj", "conj"} and tok.head.lemma_.lower() in {"use", "employ", "fly"}:
+    if (
+        tok.dep_ in {"dobj", "conj"}
+        and tok.head.lemma_.lower() in {"use", "employ", "fly"}
+        and any(lx.PLATFORMS.get(t.lemma_.lower()) for t in tok.subtree)
+    ):
         return True
     if any(lx.PLATFORMS.get(c.lemma_.lower()) for c in tok.children if c.dep_ == "conj"):
         return True
@@ -395,6 +420,7 @@ def find_mentions(doc: Any) -> list[Mention]:
         if t.pos_ != "VERB":
             nouns_by_clause.setdefault(clause_verb(t).i, []).append(t)
     mentions: dict[tuple[int, str], Mention] = {}
+    trigger_ids = {t.i for t in triggers}
     for t in triggers:
         if (
             t.pos_ == "VERB"
@@ -402,6 +428,13 @@ def find_mentions(doc: Any) -> list[Mention]:
             and t.i in nouns_by_clause
         ):
             continue
+        if (
+            t.pos_ == "VERB"
+            and t.lemma_.lower() in lx.DELIVERY_VERBS
+            and t.dep_ in {"acl", "advcl"}
+            and t.head.i in trigger_ids
+        ):
+            continue  # "ground attacks using missile bombardments": one attack, described by its noun
         clause = t if t.pos_ == "VERB" else clause_verb(t)
         own = own_actor_tokens(t)
         own_refs = actor_refs(own)

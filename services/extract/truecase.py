@@ -70,6 +70,7 @@ class TrueCaser:
     ) -> None:
         self._place_kind = place_kind
         self._common = common_words
+        self.common_words = common_words
         self._actors = actor_names
         # First words that can start a multi-word name: a cheap test before any look-up.
         self._heads = set(name_heads) | {a.split()[0] for a in actor_names if " " in a} | {"al", "el"}

@@ -134,3 +134,51 @@ def test_gazetteer_variants_and_no_point_for_countries() -> None:
     syria = g.resolve("Syria")
     assert syria.kind == "country" and syria.lat is None and syria.geo_precision == 3
     assert g.resolve("Nowhereville").lat is None
+
+
+def test_shelling_of_two_villages_on_one_day_stays_two_events(extractor) -> None:
+    a = _article("Regime forces shelled Ftireh in Idlib on Monday.", aid="a1", source="One")
+    b = _article("Regime forces shelled Kafr Amma on Monday.", aid="a2", source="Two")
+    c = _article(
+        "Syrian government forces shelled the village of Ftireh on Monday.", aid="a3", source="Three"
+    )
+    found = _strikes(extractor, a, b, c)
+    assert len(found) == 2, [[p.name for p in e.locations] for e in found]
+    ftireh = next(e for e in found if any("Ftireh" in p.matched_text for p in e.locations))
+    assert {s.article_id for s in ftireh.sources} == {"a1", "a3"}
+
+
+def test_bombings_have_their_delivery_kind(extractor) -> None:
+    cases = {
+        "A car bomb went off outside the police station in Kabul, killing five people.": "vehicle_borne",
+        "A suicide bomber blew himself up at a checkpoint in Baghdad on Sunday.": "suicide",
+        "An IED planted by an unknown group exploded near a market in Mogadishu.": "ied",
+    }
+    for text, kind in cases.items():
+        (ev,) = _strikes(extractor, _article(text))
+        assert ev.strike_type == "bombing" and ev.bombing_kind == kind, (
+            text,
+            ev.strike_type,
+            ev.bombing_kind,
+        )
+
+
+def test_casualties_and_unnamed_attackers(extractor) -> None:
+    (ev,) = _strikes(
+        extractor,
+        _article("Unidentified gunmen opened fire on a police patrol in Peshawar, killing three policemen."),
+    )
+    assert ev.actor is not None and ev.actor.name == "gunmen"
+    assert ev.quantities.killed == 3
+    assert ev.weapon == "gun"
+    assert any(t.target_kind == "police" for t in ev.targets)
+
+
+def test_all_caps_wire_copy_is_read(extractor) -> None:
+    (ev,) = _strikes(
+        extractor, _article("URBAN GUERRILLAS ATTACKED THE U.S. EMBASSY IN LIMA WITH DYNAMITE LAST NIGHT.")
+    )
+    assert ev.strike_type == "bombing" and ev.weapon == "dynamite"
+    assert ev.actor is not None and ev.actor.name == "urban guerrillas"
+    assert any(p.name == "Lima" and p.country_code == "PE" for p in ev.locations)
+    assert ev.evidence[0].sentence.startswith("URBAN GUERRILLAS")  # evidence quotes the original text

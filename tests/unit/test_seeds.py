@@ -102,3 +102,32 @@ def test_negated_and_hedged_sentences_make_no_strike(events) -> None:
     evidence = [ev.sentence for e in strikes(events) for ev in e.evidence]
     assert not any("did not launch any strikes" in s and "destroyed" not in s for s in evidence)
     assert not any("could soon be asked to launch airstrikes" in s for s in evidence)
+
+
+def _strike_in(events, words: str) -> list[StrikeEvent]:
+    return [e for e in strikes(events) if any(words in ev.sentence for ev in e.evidence)]
+
+
+def test_government_shelling_in_idlib_with_its_places(events) -> None:
+    shelling = [e for e in _strike_in(events, "heavily") if e.strike_type == "shelling"]
+    assert shelling, [e.strike_type for e in _strike_in(events, "heavily")]
+    assert shelling[0].actor is not None and shelling[0].actor.country == "SY"
+    assert any(p.name == "Idlib" for p in shelling[0].locations)
+
+
+def test_iranian_special_forces_are_a_ground_assault_by_iran(events) -> None:
+    iran = [e for e in _strike_in(events, "Iranian special forces") if e.actor and e.actor.name == "Iran"]
+    assert iran and iran[0].strike_type == "ground_assault"
+
+
+def test_surface_to_surface_missile_bombardment_has_its_weapon(events) -> None:
+    found = _strike_in(events, "surface-to-surface missile bombardments")
+    assert any(e.weapon == "surface-to-surface missile" for e in found), [e.weapon for e in found]
+
+
+def test_rebel_attack_on_an_army_post_is_an_assault_or_clash(events) -> None:
+    rebels = [
+        e for e in _strike_in(events, "rebels attacked an army post") if e.actor and e.actor.name == "rebels"
+    ]
+    assert rebels and rebels[0].strike_type in {"ground_assault", "armed_clash"}
+    assert any(t.target_kind == "military" for t in rebels[0].targets) or rebels[0].targets
