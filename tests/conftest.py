@@ -66,6 +66,27 @@ def seeds() -> list[Path]:
     return files
 
 
+@pytest.fixture(scope="session")
+def seed_events(seeds: list[Path]) -> list[Any]:
+    """The seed reports read by ingest's normaliser and extracted together (``warwire extract`` on both)."""
+    from services.extract.extractor import events_of
+    from services.extract.nlp import default_extractor
+    from services.ingest.ingestor import ArticleIn, Ingestor
+    from services.ingest.seen import SeenStore
+
+    class _NoPublish:
+        def publish(self, article: object) -> None:
+            raise AssertionError("not publishing")
+
+    normaliser = Ingestor(_NoPublish(), SeenStore(":memory:"))
+    articles = []
+    for path in seeds:
+        title, _, body = path.read_text(encoding="utf-8").partition("\n")
+        item = ArticleIn(title=title, body=body, source=path.stem, published_at="2015-10-07T12:00:00Z")
+        articles.append(normaliser.normalise(item))
+    return events_of(default_extractor().extract(articles))
+
+
 def consume_all(
     bootstrap: str, topic: str, *, expect: int, timeout: float = 60.0, group: str | None = None
 ) -> list[Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.geo import haversine_km
-from shared.schemas import Place, Quantities, StrikeEvent, StrikeType
+from shared.schemas import Evidence, Place, Quantities, SourceRef, StatementEvent, StrikeEvent, StrikeType
 
 _WEAPON_CLASS = {
     "cruise missile": "missile", "ballistic missile": "missile", "surface-to-surface missile": "missile",
@@ -110,9 +110,11 @@ def compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
     return _quantity_agrees(qa.munitions, qb.munitions) and _quantity_agrees(qa.platforms, qb.platforms)
 
 
-def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> StrikeEvent:
-    """Fold ``new`` into ``old`` (old keeps its id). Sources and evidence are unioned; the version
-    grows when a new article adds a source. Missing fields are filled; the more specific weapon wins."""
+def union_reports(
+    old: StrikeEvent | StatementEvent, new: StrikeEvent | StatementEvent
+) -> tuple[dict[str, SourceRef], list[SourceRef], dict[tuple[str, int], Evidence]]:
+    """Sources (by article) and evidence (by sentence) of two reports of one event, and the sources
+    ``new`` adds: the union every merge of strikes or statements starts from."""
     sources = {s.article_id: s for s in old.sources}
     added = [s for s in new.sources if s.article_id not in sources]
     for s in added:
@@ -120,6 +122,13 @@ def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> S
     evidence = {(e.article_id, e.char_start): e for e in old.evidence}
     for e in new.evidence:
         evidence.setdefault((e.article_id, e.char_start), e)
+    return sources, added, evidence
+
+
+def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> StrikeEvent:
+    """Fold ``new`` into ``old`` (old keeps its id). Sources and evidence are unioned; the version
+    grows when a new article adds a source. Missing fields are filled; the more specific weapon wins."""
+    sources, added, evidence = union_reports(old, new)
     locations = list(old.locations) + [
         p for p in new.locations if all(p.name != q.name for q in old.locations)
     ]

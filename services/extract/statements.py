@@ -31,6 +31,7 @@ from datetime import date
 from typing import Any
 
 from services.extract import lexicon as lx
+from services.extract.merge import union_reports
 from shared.schemas import ActorRef, StatementEvent, StatementType
 
 Token = Any  # spacy.tokens.Token
@@ -926,13 +927,7 @@ def same_statement(a: StatementEvent, b: StatementEvent) -> bool:
 
 
 def merge_statement(old: StatementEvent, new: StatementEvent) -> StatementEvent:
-    sources = {s.article_id: s for s in old.sources}
-    added = [s for s in new.sources if s.article_id not in sources]
-    for s in added:
-        sources[s.article_id] = s
-    evidence = {(e.article_id, e.char_start): e for e in old.evidence}
-    for e in new.evidence:
-        evidence.setdefault((e.article_id, e.char_start), e)
+    sources, added, evidence = union_reports(old, new)
     related = list(dict.fromkeys([*old.related_event_ids, *new.related_event_ids]))
     independent = {s.source for s in sources.values() if not s.syndicated}
     return old.model_copy(

@@ -3,33 +3,16 @@ careful analyst would. The texts stay outside the repo; they are read through th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import pytest
 
-from services.extract.extractor import events_of
-from services.extract.nlp import default_extractor
-from services.ingest.ingestor import ArticleIn, Ingestor
-from services.ingest.seen import SeenStore
 from shared.schemas import StatementEvent, StrikeEvent
 
 
-class _NoPublish:
-    def publish(self, article: object) -> None:
-        raise AssertionError("not publishing")
-
-
 @pytest.fixture(scope="module")
-def events(seeds: list[Path]) -> list[StrikeEvent | StatementEvent]:
-    normaliser = Ingestor(_NoPublish(), SeenStore(":memory:"))
-    articles = []
-    for path in seeds:
-        title, _, body = path.read_text(encoding="utf-8").partition("\n")
-        item = ArticleIn(title=title, body=body, source=path.stem, published_at="2015-10-07T12:00:00Z")
-        articles.append(normaliser.normalise(item))
-    assert articles[0].published_at == datetime(2015, 10, 7, 12, tzinfo=UTC)
-    return events_of(default_extractor().extract(articles))
+def events(seed_events) -> list[StrikeEvent | StatementEvent]:
+    return seed_events
 
 
 def strikes(events) -> list[StrikeEvent]:

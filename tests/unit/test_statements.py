@@ -6,7 +6,6 @@ The seed reports are read from ../shared/seeds (the ``seeds`` fixture), never co
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,6 @@ from services.alert.rules import AlertRules
 from services.extract import statements as stm
 from services.extract.extractor import events_of
 from services.extract.nlp import default_extractor
-from services.ingest.ingestor import ArticleIn, Ingestor
-from services.ingest.seen import SeenStore
 from shared.schemas import Article, StatementEvent, StrikeEvent
 
 
@@ -182,23 +179,7 @@ def test_background_strike_keeps_its_date_and_raises_no_alert(extractor) -> None
     assert all(signals_for(s, AlertRules()) == [] for s in strikes)
 
 
-# -- the seed reports ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def seed_events(seeds: list[Path]) -> list[StrikeEvent | StatementEvent]:
-    normaliser = Ingestor(_NoPublish(), SeenStore(":memory:"))
-    articles = []
-    for path in seeds:
-        title, _, body = path.read_text(encoding="utf-8").partition("\n")
-        item = ArticleIn(title=title, body=body, source=path.stem, published_at="2015-10-07T12:00:00Z")
-        articles.append(normaliser.normalise(item))
-    return events_of(default_extractor().extract(articles))
-
-
-class _NoPublish:
-    def publish(self, article: object) -> None:
-        raise AssertionError("not publishing")
-
-
+# -- the seed reports (the session fixture ``seed_events`` of tests/conftest.py) -----------------------------
 def _seed_statements(events) -> list[StatementEvent]:
     return [e for e in events if isinstance(e, StatementEvent)]
 
