@@ -120,13 +120,13 @@ class Gazetteer:
 
         # Context picks among namesakes of similar standing, never a small town over a capital
         # ("Lima" in a report that names the U.S. is still Peru's capital, not Lima, Ohio).
-        largest = max(e.population for e in cands)
+        largest = max((e.population for e in cands if e.kind == "populated_place"), default=0)
 
         def rank(e: Entry) -> tuple[int, int, int]:
             in_context = 0 if e.country_code and e.country_code in context_countries else 1
             if e.kind == "country" or not context_countries:
                 in_context = 0
-            elif e.population * 100 < largest:
+            elif e.kind == "populated_place" and e.population * 100 < largest:
                 in_context = 1  # a small namesake wins by context only against its peers
             return (in_context, kind_rank.get(e.kind, 5), -e.population)
 

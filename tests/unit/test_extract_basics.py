@@ -182,3 +182,13 @@ def test_all_caps_wire_copy_is_read(extractor) -> None:
     assert ev.actor is not None and ev.actor.name == "urban guerrillas"
     assert any(p.name == "Lima" and p.country_code == "PE" for p in ev.locations)
     assert ev.evidence[0].sentence.startswith("URBAN GUERRILLAS")  # evidence quotes the original text
+
+
+def test_a_capital_beats_a_small_namesake_but_provinces_keep_their_rank() -> None:
+    gazetteer = default_gazetteer()
+    lima = gazetteer.resolve("Lima", context_countries=("US",))  # an article that names the U.S. embassy
+    assert lima.country_code == "PE"
+    idlib = gazetteer.resolve("Idlib province", context_countries=("SY",))
+    assert idlib.kind == "admin_area" and idlib.country_code == "SY"
+    tripoli = gazetteer.resolve("Tripoli", context_countries=("LB",))  # namesakes of similar standing
+    assert tripoli.country_code == "LB"
