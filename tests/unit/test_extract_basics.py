@@ -192,3 +192,23 @@ def test_a_capital_beats_a_small_namesake_but_provinces_keep_their_rank() -> Non
     assert idlib.kind == "admin_area" and idlib.country_code == "SY"
     tripoli = gazetteer.resolve("Tripoli", context_countries=("LB",))  # namesakes of similar standing
     assert tripoli.country_code == "LB"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "expected"),
+    [
+        ("Rebels shelled the town on 30 September 2014.", "2015-10-07", (date(2014, 9, 30), "day")),
+        (
+            "SAN SALVADOR, 3 JAN 90 (RADIO) -- guerrillas attacked a post.",
+            "1990-01-05",
+            (date(1990, 1, 3), "day"),
+        ),
+        ("Jets struck the depot on 2014-09-30.", "2015-10-07", (date(2014, 9, 30), "day")),
+        ("Jets struck the depot two days ago.", "2015-10-07", (date(2015, 10, 5), "day")),
+        ("Jets struck the depot last Monday.", "2015-10-07", (date(2015, 10, 5), "day")),
+        ("In 2014, rebels had attacked the base.", "2015-10-07", (date(2014, 1, 1), "year")),
+        ("On 30 September 12 soldiers were killed.", "2015-10-07", (date(2015, 9, 30), "day")),
+    ],
+)
+def test_dates_with_years_and_relative_phrases(sentence: str, published: str, expected) -> None:
+    assert resolve_date(sentence, date.fromisoformat(published)) == expected
