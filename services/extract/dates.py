@@ -112,7 +112,7 @@ def _parse(text: str, published: date, order: str | None = None) -> date | None:
     }
     if order:
         settings["DATE_ORDER"] = order
-    parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    parsed = dateparser.parse(text, languages=["en"], settings=settings)
     return parsed.date() if parsed is not None else None
 
 
