@@ -382,7 +382,7 @@ ACTORS: dict[str, ActorEntry] = {
     "free syrian army": ActorEntry("Free Syrian Army", "non_state_armed_group", "SY"),
     "rapid support forces": ActorEntry("Rapid Support Forces", "non_state_armed_group", "SD"),
     "rsf": ActorEntry("Rapid Support Forces", "non_state_armed_group", "SD"),
-    "pkk": ActorEntry("PKK", "non_state_armed_group", None),
+    "pkk": ActorEntry("PKK (Kurdistan Workers' Party)", "non_state_armed_group", None),
     "wagner": ActorEntry("Wagner Group", "non_state_armed_group", "RU"),
     "us-led coalition": ActorEntry("US-led coalition", "state_military", None),
     "militias": ActorEntry("militia", "militia", None),
@@ -528,32 +528,42 @@ ACTORS: dict[str, ActorEntry] = {
     "algerian": _state("Algeria", "DZ"),
     "kurdistan regional government": ActorEntry("Kurdistan Regional Government", "government", "IQ"),
     # Non-state armed groups of many regions and eras (aliases -> one canonical name).
-    "fmln": ActorEntry("FMLN", "non_state_armed_group", "SV"),
-    "farabundo marti national liberation front": ActorEntry("FMLN", "non_state_armed_group", "SV"),
-    "farabundo marti liberation front": ActorEntry("FMLN", "non_state_armed_group", "SV"),
-    "eln": ActorEntry("ELN", "non_state_armed_group", "CO"),
-    "national liberation army": ActorEntry("ELN", "non_state_armed_group", "CO"),
-    "farc": ActorEntry("FARC", "non_state_armed_group", "CO"),
-    "revolutionary armed forces of colombia": ActorEntry("FARC", "non_state_armed_group", "CO"),
+    "fmln": ActorEntry("FMLN (Farabundo Marti National Liberation Front)", "non_state_armed_group", "SV"),
+    "farabundo marti national liberation front": ActorEntry(
+        "FMLN (Farabundo Marti National Liberation Front)", "non_state_armed_group", "SV"
+    ),
+    "farabundo marti liberation front": ActorEntry(
+        "FMLN (Farabundo Marti National Liberation Front)", "non_state_armed_group", "SV"
+    ),
+    "eln": ActorEntry("ELN (National Liberation Army)", "non_state_armed_group", "CO"),
+    "national liberation army": ActorEntry("ELN (National Liberation Army)", "non_state_armed_group", "CO"),
+    "farc": ActorEntry("FARC (Revolutionary Armed Forces of Colombia)", "non_state_armed_group", "CO"),
+    "revolutionary armed forces of colombia": ActorEntry(
+        "FARC (Revolutionary Armed Forces of Colombia)", "non_state_armed_group", "CO"
+    ),
     "m-19": ActorEntry("M-19", "non_state_armed_group", "CO"),
     "april 19 movement": ActorEntry("M-19", "non_state_armed_group", "CO"),
-    "epl": ActorEntry("EPL", "non_state_armed_group", "CO"),
-    "popular liberation army": ActorEntry("EPL", "non_state_armed_group", "CO"),
+    "epl": ActorEntry("EPL (Popular Liberation Army)", "non_state_armed_group", "CO"),
+    "popular liberation army": ActorEntry("EPL (Popular Liberation Army)", "non_state_armed_group", "CO"),
     "shining path": ActorEntry("Shining Path", "non_state_armed_group", "PE"),
     "sendero luminoso": ActorEntry("Shining Path", "non_state_armed_group", "PE"),
-    "mrta": ActorEntry("MRTA", "non_state_armed_group", "PE"),
-    "tupac amaru revolutionary movement": ActorEntry("MRTA", "non_state_armed_group", "PE"),
-    "tupac amaru": ActorEntry("MRTA", "non_state_armed_group", "PE"),
-    "urng": ActorEntry("URNG", "non_state_armed_group", "GT"),
-    "fpmr": ActorEntry("FPMR", "non_state_armed_group", "CL"),
-    "manuel rodriguez patriotic front": ActorEntry("FPMR", "non_state_armed_group", "CL"),
+    "mrta": ActorEntry("MRTA (Tupac Amaru Revolutionary Movement)", "non_state_armed_group", "PE"),
+    "tupac amaru revolutionary movement": ActorEntry(
+        "MRTA (Tupac Amaru Revolutionary Movement)", "non_state_armed_group", "PE"
+    ),
+    "tupac amaru": ActorEntry("MRTA (Tupac Amaru Revolutionary Movement)", "non_state_armed_group", "PE"),
+    "urng": ActorEntry("URNG (Guatemalan National Revolutionary Unity)", "non_state_armed_group", "GT"),
+    "fpmr": ActorEntry("FPMR (Manuel Rodriguez Patriotic Front)", "non_state_armed_group", "CL"),
+    "manuel rodriguez patriotic front": ActorEntry(
+        "FPMR (Manuel Rodriguez Patriotic Front)", "non_state_armed_group", "CL"
+    ),
     "contras": ActorEntry("Contras", "non_state_armed_group", "NI"),
     "contra": ActorEntry("Contras", "non_state_armed_group", "NI"),
     "medellin cartel": ActorEntry("Medellin cartel", "non_state_armed_group", "CO"),
     "extraditables": ActorEntry("Medellin cartel", "non_state_armed_group", "CO"),
     "cinchoneros": ActorEntry("Cinchoneros", "non_state_armed_group", "HN"),
-    "zapatista": ActorEntry("EZLN", "non_state_armed_group", "MX"),
-    "ezln": ActorEntry("EZLN", "non_state_armed_group", "MX"),
+    "zapatista": ActorEntry("EZLN (Zapatista Army of National Liberation)", "non_state_armed_group", "MX"),
+    "ezln": ActorEntry("EZLN (Zapatista Army of National Liberation)", "non_state_armed_group", "MX"),
     "auc": ActorEntry("AUC", "militia", "CO"),
     "ansar allah": ActorEntry("Houthis", "non_state_armed_group", "YE"),
     "hayat tahrir al-sham": ActorEntry("Hayat Tahrir al-Sham", "non_state_armed_group", "SY"),
@@ -565,14 +575,14 @@ ACTORS: dict[str, ActorEntry] = {
     "ypg": ActorEntry("YPG", "non_state_armed_group", "SY"),
     "peshmerga": ActorEntry("Peshmerga", "state_military", "IQ"),
     "popular mobilization forces": ActorEntry("Popular Mobilization Forces", "militia", "IQ"),
-    "kurdistan workers' party": ActorEntry("PKK", "non_state_armed_group", None),
-    "kurdistan workers party": ActorEntry("PKK", "non_state_armed_group", None),
+    "kurdistan workers' party": ActorEntry("PKK (Kurdistan Workers' Party)", "non_state_armed_group", None),
+    "kurdistan workers party": ActorEntry("PKK (Kurdistan Workers' Party)", "non_state_armed_group", None),
     "islamic jihad": ActorEntry("Islamic Jihad", "non_state_armed_group", "PS"),
     "al-aqsa martyrs brigades": ActorEntry("al-Aqsa Martyrs' Brigades", "non_state_armed_group", "PS"),
     "shabaab": ActorEntry("al-Shabaab", "non_state_armed_group", "SO"),
     "al shabaab": ActorEntry("al-Shabaab", "non_state_armed_group", "SO"),
     "iswap": ActorEntry("Islamic State", "non_state_armed_group", None),
-    "jnim": ActorEntry("JNIM", "non_state_armed_group", "ML"),
+    "jnim": ActorEntry("JNIM (Jama'at Nasr al-Islam wal Muslimin)", "non_state_armed_group", "ML"),
     "aqim": ActorEntry("al-Qaeda", "non_state_armed_group", None),
     "al-qaida": ActorEntry("al-Qaeda", "non_state_armed_group", None),
     "al-qaeda in the arabian peninsula": ActorEntry("al-Qaeda", "non_state_armed_group", "YE"),
@@ -595,8 +605,8 @@ ACTORS: dict[str, ActorEntry] = {
     "qassam brigades": ActorEntry("Hamas", "non_state_armed_group", "PS"),
     "eta": ActorEntry("ETA", "non_state_armed_group", "ES"),
     "ira": ActorEntry("IRA", "non_state_armed_group", "GB"),
-    "tamil tigers": ActorEntry("LTTE", "non_state_armed_group", "LK"),
-    "ltte": ActorEntry("LTTE", "non_state_armed_group", "LK"),
+    "tamil tigers": ActorEntry("LTTE (Liberation Tigers of Tamil Eelam)", "non_state_armed_group", "LK"),
+    "ltte": ActorEntry("LTTE (Liberation Tigers of Tamil Eelam)", "non_state_armed_group", "LK"),
     "pro-russian separatists": ActorEntry("pro-Russian separatists", "non_state_armed_group", "UA"),
     "separatists": ActorEntry("separatists", "non_state_armed_group", None),
     "separatist": ActorEntry("separatists", "non_state_armed_group", None),
@@ -966,7 +976,8 @@ TITLE_NOUNS = {"president", "minister", "spokesman", "spokeswoman", "spokesperso
 _GENERIC_ALIAS_WORDS = {"forces", "force", "troops", "coalition", "government", "regime", "fighters", "militia",
                         "militias", "rebels", "rebel", "led", "army", "police", "men", "squad", "squads"}  # fmt: skip
 NAMED_ACTORS: dict[str, str] = {
-    alias: entry.name
+    # An acronym alias keeps its capitals ("fmln" -> "FMLN"), a name its own spelling.
+    alias: alias.upper() if entry.name.split()[0] == alias.upper() else entry.name
     for alias, entry in ACTORS.items()
     if entry.name[:1].isupper() and not set(alias.replace("-", " ").split()) & _GENERIC_ALIAS_WORDS
 }
