@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -144,16 +144,21 @@ def test_concurrent_identical_articles_are_published_once() -> None:
     """Check, publish and record are one step per article id: 50 threads pushing the same article
     publish it once, and no copy names itself as its own duplicate_of."""
 
+    all_submitted = threading.Event()
+
     class Slow(Recorder):
         def publish(self, article: Article) -> None:
-            time.sleep(0.02)  # a broker round trip: the window the race needed
+            # The broker round trip, held open until every push is in flight: the window the race needed.
+            assert all_submitted.wait(timeout=10)
             super().publish(article)
 
     rec = Slow()
     ing = Ingestor(rec, SeenStore(":memory:"))
     item = ArticleIn(title="T", body="Jets struck a depot near the port on Monday.", url="https://e.org/race")
     with ThreadPoolExecutor(50) as pool:
-        results = list(pool.map(lambda _: ing.ingest(item, channel="push"), range(50)))
+        futures = [pool.submit(ing.ingest, item, channel="push") for _ in range(50)]
+        all_submitted.set()
+        results = [f.result(timeout=30) for f in futures]
     assert sum(new for _, new in results) == 1 and len(rec.published) == 1
     assert rec.published[0].duplicate_of is None
     assert ing._busy == {}  # no lock left behind
