@@ -133,8 +133,8 @@ class Extractor:
         for n, sent in enumerate(split_sentences(article.body)):
             speakers.sentence_no = n
             doc = docs.get(sent.start)
-            if quote is not None and "\n\n" in article.body[quote_end : sent.start]:
-                quote = opener = None  # a quote ends with its paragraph
+            if quote is not None and opener is None and "\n\n" in article.body[quote_end : sent.start]:
+                quote = None  # a quote ends with its paragraph; 'X said:' waits for the next one
             if doc is None and stm.is_opener(sent.text):
                 # "Foreign Secretary Philip Hammond said:" passes no candidate filter; its words follow.
                 text = self.truecaser(sent.text) if shouting else sent.text
@@ -167,8 +167,8 @@ class Extractor:
             if opener is not None:
                 if not any(a.speaker_name == opener[0].speaker_name for a in spoken):
                     result.statements.append(self._opened(article, sent, doc, ctx, *opener, ids, earlier))
+                # Otherwise the speaker's own act here ('I welcome ...') is the statement the opener announced.
                 quote, opener = opener[0], None
-                acts = [a for a in acts if a.speaker_name != quote.speaker_name or a.kind != "claim"]
             elif not spoken and quote is not None:
                 result.statements.extend(self._continuation(article, sent, ctx, quote))
                 quote_end = sent.end

@@ -84,7 +84,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"unfounded|groundless|fabricat\w*|no links?\b|not involved|no involvement|not responsible|"
             r"there (?:were|was|have been|has been) no (?:civilian )?(?:casualties|victims|deaths|civilians)|"
             r"no civilian casualties|did not (?:launch|carry out|attack|strike|bomb|target|kill|hit|fire)|"
-            r"never (?:attacked|targeted|struck|bombed|used)|deny|denies|denied|false reports?|lies)\b",
+            r"never (?:attacked|targeted|struck|bombed|used)|false reports?|lies|"
+            # "deny them safe haven" is no denial.
+            r"(?:deny|denies|denied)(?!\s+(?:\w+\s+){0,2}?(?:safe\s+)?(?:haven|sanctuary|access|freedom)))\b",
             re.I,
         ),
     ),
@@ -105,7 +107,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"murderous|atrocious|atrocit\w*|tragedy|terrible act|grave mistake|a mistake|irresponsible|"
             r"cannot be justified|deserve no mercy|last-ditch|hollow victory|flagrant|illogical|vandalism|"
             r"cruel\w*|reprehensible|abhorrent|deplorable|disgrace\w*|shameful|criminal act|crimes? against|"
-            r"war crimes?|violation of|violates|breach of)\b",
+            r"war crimes?|violation of|violates|breach of|interfer\w* in (?:the |its |our )?internal)\b",
             re.I,
         ),
     ),
@@ -299,7 +301,7 @@ def _find_subject(verb: Token) -> tuple[Token | None, bool]:
         ]
         if after and node.lemma_.lower() in {"say", "tell", "add", "state", "declare", "write", "warn"}:
             return after[0], False
-        if node.dep_ in {"conj", "advcl", "xcomp", "pcomp"} or (
+        if node.dep_ in {"conj", "advcl", "xcomp", "pcomp", "acomp"} or (
             node.dep_ == "prep" and node.head.pos_ == "VERB"
         ):
             head = node.head
@@ -585,7 +587,8 @@ def _own_text(tokens: list[Token], verb: Token) -> str:
             subj = [c for c in t.children if c.dep_ == "nsubj"]
             if subj and subj[0].lower_ not in _PRONOUNS_SELF | {"it", "he", "she"}:
                 skip.update(x.i for x in t.subtree)
-    return " ".join(t.text for t in sorted(tokens, key=lambda t: t.i) if t.i not in skip)
+    # Joined as written: "cannot" is two tokens ("can", "not") that the cues read as one word.
+    return "".join(t.text_with_ws for t in sorted(tokens, key=lambda t: t.i) if t.i not in skip).strip()
 
 
 _DENIABLE = {
