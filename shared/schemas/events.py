@@ -56,6 +56,9 @@ PlatformKind = Literal[
 TimePrecision = Literal["day", "week", "month", "year"]
 BombingKind = Literal["ied", "landmine", "vehicle_borne", "suicide", "grenade", "other"]
 TargetKind = Literal["civilians", "military", "police", "infrastructure", "vehicle", "government", "other"]
+ActorType = Literal[
+    "state_forces", "rebel_group", "political_militia", "identity_militia", "civilians", "external_other"
+]
 
 
 class ActorRef(Part):
@@ -68,6 +71,19 @@ class ActorRef(Part):
     )
     target_kind: TargetKind | None = Field(
         default=None, description="On a strike's targets only: what kind of target it is."
+    )
+    actor_type: ActorType | None = Field(
+        default=None, description="Coded type (shared.coding.ACTOR_TYPE); null when the kind is unknown."
+    )
+    acled_inter: int | None = Field(
+        default=None,
+        ge=1,
+        le=8,
+        description="ACLED inter code 1-8 in this event (8: a state's forces abroad).",
+    )
+    cameo_actor_code: str | None = Field(
+        default=None,
+        description="CAMEO actor code: ISO alpha-3 of the state and a role, e.g. RUSMIL, SYRCVL.",
     )
 
 
@@ -84,6 +100,7 @@ class Place(Part):
         description="ACLED sense: 1 exact town, 2 nearby/partly known area, 3 province or country. "
         "Null when unresolved.",
     )
+    geonames_id: int | None = Field(default=None, description="GeoNames id, where the gazetteer has one.")
 
 
 class LaunchPlatform(Part):
@@ -137,6 +154,21 @@ class StrikeEvent(Message):
     )
     acled_sub_event_type: str | None = Field(default=None, description="ACLED sub-event type mapping.")
     cameo_code: str | None = Field(default=None, description="CAMEO event code mapping.")
+    acled_event_type: str | None = Field(
+        default=None, description="ACLED event type, e.g. 'Explosions/Remote violence' (shared.coding)."
+    )
+    acled_disorder_type: str | None = Field(default=None, description="ACLED disorder type.")
+    cameo_root: str | None = Field(
+        default=None, description="Two-digit CAMEO root of cameo_code (19: fight)."
+    )
+    quad_class: int | None = Field(
+        default=None, ge=1, le=4, description="CAMEO QuadClass of the root (4: material conflict)."
+    )
+    goldstein: float | None = Field(default=None, ge=-10, le=10, description="Goldstein score of cameo_code.")
+    plover_type: str | None = Field(default=None, description="PLOVER event type (ASSAULT).")
+    plover_mode: str | None = Field(
+        default=None, description="PLOVER mode: firearms, heavy-weapons, explosives, suicide-attack."
+    )
     actor: ActorRef | None = None
     targets: list[ActorRef] = Field(default_factory=list)
     weapon: str | None = Field(default=None, description="Normalised weapon, e.g. 'cruise missile'.")
