@@ -25,7 +25,7 @@ from services.extract.casualties import casualties, target_kind
 from services.extract.dates import resolve_date
 from services.extract.gazetteer import Gazetteer
 from services.extract.merge import Block, block_key, strike_class
-from services.extract.text import Sentence, is_candidate, split_sentences
+from services.extract.text import Sentence, has_speech_cue, is_candidate, split_sentences
 from services.extract.truecase import TrueCaser, is_shouting
 from shared.schemas import (
     About,
@@ -124,7 +124,7 @@ class Extractor:
         result = ExtractionResult(article.article_id)
         blocks: dict[str, Block] = {}
         # Statements: speakers remembered across the article, quotes that run over sentences.
-        speakers = stm.Speakers(dict(ctx.people))
+        speakers = stm.Speakers(dict(ctx.people), roles=dict(ctx.roles))
         shouting = is_shouting(article.body)
         docs = {sent.start: doc for sent, doc in parsed}
         quote: stm.Act | None = None  # the speaker of a quote still open
@@ -135,8 +135,11 @@ class Extractor:
             doc = docs.get(sent.start)
             if quote is not None and opener is None and "\n\n" in article.body[quote_end : sent.start]:
                 quote = None  # a quote ends with its paragraph; 'X said:' waits for the next one
-            if doc is None and stm.is_opener(sent.text):
+            if doc is None and (
+                stm.is_opener(sent.text) or (has_speech_cue(sent.text) and speakers.named_in(sent.text))
+            ):
                 # "Foreign Secretary Philip Hammond said:" passes no candidate filter; its words follow.
+                # Nor do more words of someone who has spoken: 'Cristiani said: "We are willing to talk".
                 text = self.truecaser(sent.text) if shouting else sent.text
                 doc = self.nlp(text)
             if doc is None:
@@ -164,7 +167,9 @@ class Extractor:
                 merged, _ = blocks.setdefault(block_key(strike), Block()).add(strike, bump=False)
                 ids.append(merged.event_id)
             spoken = [a for a in acts if a.speaker_name]
+            announced: tuple[str | None, Sentence] | None = None  # "X said:" and X's own act here
             if opener is not None:
+                announced = (opener[0].speaker_name, opener[1])
                 if not any(a.speaker_name == opener[0].speaker_name for a in spoken):
                     result.statements.append(self._opened(article, sent, doc, ctx, *opener, ids, earlier))
                 # Otherwise the speaker's own act here ('I welcome ...') is the statement the opener announced.
@@ -176,9 +181,11 @@ class Extractor:
             if spoken and stm.is_opener(sent.text):
                 opener = (spoken[-1], sent)
                 acts = [a for a in acts if a is not spoken[-1]]
-            result.statements.extend(self._statement(article, sent, doc, ctx, acts, ids, earlier))
+            result.statements.extend(self._statement(article, sent, doc, ctx, acts, ids, earlier, announced))
             if spoken:
-                quote = spoken[-1] if opener or stm.opens_quote(sent.text, 0) else None
+                # A quote runs on: an open quotation mark, or 'X said: ...' whose words go on.
+                last = spoken[-1]
+                quote = last if opener or last.opens_quote or stm.opens_quote(sent.text, 0) else None
             quote_end = sent.end
         strikes = [e for b in blocks.values() for e in b.events]
         # An article reports a strike only if one of its mentions is anchored in the world: a named place,
@@ -441,17 +448,30 @@ class Extractor:
         acts: list[stm.Act],
         strike_ids: list[str],
         background: bool,
+        announced: tuple[str | None, Sentence] | None = None,
     ) -> list[StatementEvent]:
         """One statement per act with an identifiable speaker. A bare report of a strike is the strike's
-        claim, not a statement: it becomes one only with a stance of its own."""
+        claim, not a statement: it becomes one only with a stance of its own. The act of a speaker whose
+        'X said:' came just before has that sentence as evidence too."""
         out = []
         exclude = set().union(*(a.token_ids for a in acts)) if acts else set()
         for act in acts:
             if not act.speaker_name or (strike_ids and act.kind == "claim"):
                 continue
+            opened_in = announced[1] if announced and announced[0] == act.speaker_name else None
             out.append(
                 self._statement_event(
-                    article, sent, doc, ctx, act, act.kind, act.content(doc), exclude, strike_ids, background
+                    article,
+                    sent,
+                    doc,
+                    ctx,
+                    act,
+                    act.kind,
+                    act.content(doc),
+                    exclude,
+                    strike_ids,
+                    background,
+                    opened_in,
                 )
             )
         return out
@@ -542,6 +562,7 @@ class _ArticleContext:
     dominant_state: ActorRef | None
     people: dict[str, str]
     theater: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)  # "foreign secretary" -> "Boris Johnson"
     # Who the article says did it, for strikes whose own sentence names nobody: a responsibility
     # claim or an accusation ("the FMLN claimed responsibility", "police blamed the ELN"), else the
     # one armed group the article keeps naming.
@@ -563,6 +584,7 @@ class _ArticleContext:
         group_refs: dict[str, ActorRef] = {}
         blamed: ActorRef | None = None
         people: dict[str, str] = {}
+        roles = stm.titles(article.body)
         for _, doc in parsed:
             armed = [a for a in st.actor_refs(list(doc)) if a.kind in _ARMED_NON_STATE]
             for a in armed:
@@ -612,6 +634,7 @@ class _ArticleContext:
             theater,
             blamed=blamed,
             dominant_group=group,
+            roles=roles,
         )
 
     def full_name(self, name: str) -> str:

@@ -86,7 +86,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"no civilian casualties|did not (?:launch|carry out|attack|strike|bomb|target|kill|hit|fire)|"
             r"never (?:attacked|targeted|struck|bombed|used)|false reports?|lies|"
             # "deny them safe haven" is no denial.
-            r"(?:deny|denies|denied)(?!\s+(?:\w+\s+){0,2}?(?:safe\s+)?(?:haven|sanctuary|access|freedom)))\b",
+            r"(?:deny|denies|denied)(?!\s+(?:[\w-]+\s+){0,3}?(?:safe\s+)?(?:havens?|sanctuary|access|freedom)))\b",
             re.I,
         ),
     ),
@@ -94,7 +94,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         "refusal",
         re.compile(
             r"\b(?:not willing to|unwilling to|refus\w+|will not (?:negotiate|accept|agree|withdraw|hand over|"
-            r"make any concessions|bow|give in|yield)|would not (?:negotiate|accept|agree|make any concessions)|"
+            r"make any concessions|bow|give in|yield|disarm|lay down)|(?:but )?not to (?:negotiate|accept|disarm|surrender|"
+            r"withdraw|lay down)|would not (?:negotiate|accept|agree|make any concessions)|"
             r"no concessions|never (?:negotiate|accept|surrender)|out of the question|rule[sd]? out)\b",
             re.I,
         ),
@@ -183,6 +184,8 @@ class Speakers:
     known: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # name -> (role, affil)
     history: list[tuple[int, str, bool]] = field(default_factory=list)  # (sentence no, name, is_person)
     sentence_no: int = 0
+    # Titles the article gave people ("foreign secretary" -> "Boris Johnson"), for "the Foreign Secretary said".
+    roles: dict[str, str] = field(default_factory=dict)
 
     def remember(self, name: str, role: str | None, affiliation: str | None, person: bool) -> None:
         old = self.known.get(name, (None, None))
@@ -209,6 +212,14 @@ class Speakers:
             if word in name.lower().split() or word in role.lower().split():
                 return name
         return None
+
+    def named_in(self, text: str) -> bool:
+        """The sentence names someone who has spoken, or speaks through a pronoun ('he said')."""
+        if not self.history:
+            return False
+        words = set(re.findall(r"[a-z][a-z'-]+", text.lower()))
+        names = {w.lower() for _, name, _ in self.history[-6:] for w in name.split() if len(w) > 2}
+        return bool(words & (names | _PRONOUNS_PERSON | _PRONOUNS_SELF))
 
     def full_name(self, name: str) -> str:
         if len(name.split()) == 1:
@@ -443,7 +454,18 @@ def _resolve(head: Token, tracker: Speakers, shouting: bool) -> dict[str, Any] |
     body_words = [
         t for t in tokens if t.dep_ not in {"det", "punct"} and (t.i <= head.i or _of_phrase(t, head))
     ]
-    if ent is not None or lemma in lx.SPEAKER_NOUNS or (refs and refs[0].name.lower() in head.lower_):
+    # The head names an actor: "the FMLN" for "FMLN (Farabundo Marti National Liberation Front)".
+    names_actor = bool(refs) and (
+        refs[0].name.lower() in head.lower_
+        or re.search(rf"\b{re.escape(head.lower_)}\b", refs[0].name.lower()) is not None
+    )
+    if ent is not None or lemma in lx.SPEAKER_NOUNS or names_actor:
+        titled = " ".join(t.lower_ for t in body_words if t.dep_ != "poss")
+        if lemma in _PERSON_ROLES and ent is None and titled in tracker.roles:
+            name = tracker.roles[titled]
+            role, affiliation = tracker.known.get(name, (None, None))
+            return {"name": name, "role": role or titled, "affiliation": affiliation, "person": True,
+                    "tokens": tokens}  # fmt: skip
         if lemma in lx.SPEAKER_NOUNS and ent is None and not refs and len(body_words) <= 1:
             # "the minister", "the observatory", "the President": a short form of someone named before.
             name = tracker.by_word(head.lower_) or (
@@ -499,6 +521,25 @@ _PERSON_ROLES = {
     "advisor", "aide", "governor", "mayor", "official", "representative", "prosecutor", "judge", "king",
     "emir", "prince", "sheikh", "ayatollah", "cleric", "negotiator", "diplomat",
 }  # fmt: skip
+_TITLED_NAME = re.compile(
+    r"\b((?:[A-Z][a-z]+\s){0,3}(?:" + "|".join(sorted(r.title() for r in _PERSON_ROLES)) + r"))"
+    r"\s+((?:[A-Z][a-z]+|[A-Z]\.)(?:\s(?:[A-Z][a-z]+|[A-Z]\.|al|bin|de)){1,3})\b"
+)
+
+
+def titles(text: str) -> dict[str, str]:
+    """The titles written before people's names: 'Foreign Secretary Boris Johnson' gives
+    {'foreign secretary': 'Boris Johnson'}. Read off the text, so unparsed sentences count too."""
+    out: dict[str, str] = {}
+    for m in _TITLED_NAME.finditer(text):
+        words = m.group(1).split()
+        while words and words[0].lower() in {"the", "a", "an", "following", "after", "when"}:
+            words = words[1:]
+        if words:
+            out.setdefault(" ".join(words).lower(), m.group(2))
+    return out
+
+
 _ACRONYM = re.compile(r"^[A-Z0-9\-]{2,6}$")
 
 

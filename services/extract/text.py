@@ -115,6 +115,10 @@ _CONFLICT_CUE = re.compile(
 )
 
 
+def has_speech_cue(sentence: str) -> bool:
+    return bool(_SPEECH_CUE.search(sentence))
+
+
 def is_candidate(sentence: str) -> bool:
     """Cheap lexicon pass: only these sentences are parsed. A strike cue, or a speech cue in a sentence
     that names an actor or touches conflict; everything else cannot yield an event."""

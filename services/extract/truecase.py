@@ -22,10 +22,18 @@ from collections.abc import Callable, Collection
 
 # A word: letters, with inner hyphens or apostrophes ("M-19", "d'Aubuisson").
 _WORD = re.compile(r"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W\d_]+(?:['’\-][^\W\d_0-9]+|-\d+)*", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?:[.!?:]|\]|\n)\s*[\"'“‘(\[]?$")
+_SENTENCE_END = re.compile(r"(?:[.!?:]|\n)\s*[\"'“‘(\[]?$")
+# A wire or transcript header tag ends a "sentence" ("[TEXT] REGARDING ..."); a bracketed name does not
+# ("THE FMLN [FARABUNDO ...] STATES").
+_HEADER_TAG = re.compile(
+    r"\[(?:text|report|excerpts?|communiques?|editorial|commentary|interview|article|passage omitted|"
+    r"words indistinct|continued|quotes?|end quote|begin recording|end recording|dateline|announcer|"
+    r"correspondent|video|passage)\]\s*[\"'“‘(\[]?$",
+    re.I,
+)
 # Spanish and Arabic particles stay lower case inside a name ("Puerto de la Cruz"), except first.
 _PARTICLES = {"de", "del", "la", "las", "los", "el", "y", "da", "do", "dos", "das", "al", "bin", "ibn", "of"}
-_MAX_NGRAM = 4
+_MAX_NGRAM = 6
 # Common English words that are also towns somewhere; never capitalised alone.
 _NEVER_ALONE = {"man", "nice", "split", "reading", "bath", "mobile", "orange", "mine", "bar", "say", "police",
                 "army", "victoria", "industry", "liberty", "union", "independence", "progress", "concepcion",
@@ -155,7 +163,11 @@ class TrueCaser:
 
     @staticmethod
     def _sentence_start(text: str, pos: int) -> bool:
-        return pos == 0 or bool(_SENTENCE_END.search(text[max(0, pos - 6) : pos]))
+        return (
+            pos == 0
+            or bool(_SENTENCE_END.search(text[max(0, pos - 6) : pos]))
+            or bool(_HEADER_TAG.search(text[max(0, pos - 40) : pos]))
+        )
 
     @staticmethod
     def _style(out: list[str], word: re.Match[str], style: str, *, first: bool) -> None:

@@ -229,3 +229,53 @@ def test_seed_no_australian_strike_or_alert(seed_events) -> None:
     assert not [e for e in australian if not e.background]
     rules = AlertRules()
     assert not [sig for e in australian for sig in signals_for(e, rules)]
+
+
+# -- forms of real government and wire statements ------------------------------------------------------
+def test_words_after_a_colon_in_the_next_paragraph_are_the_speakers(extractor):
+    body = (
+        "Commenting on the siege of the town, Foreign Office Minister Jane Doyle said:\n\n"
+        "The shelling of the old city is a tragedy for its people and a terrible act of vandalism."
+    )
+    found = _one(extractor, body)
+    assert found.speaker.name == "Jane Doyle" and found.statement_type.value == "criticism"
+    assert len(found.evidence) == 2  # the 'said:' sentence and the words
+
+
+def test_a_title_used_alone_resolves_to_the_person_who_held_it(extractor):
+    body = (
+        "Foreign Secretary Mark Ellis met partners in Paris on Monday to discuss the war in Syria.\n\n"
+        "Following the meeting the Foreign Secretary said the shelling of Aleppo must stop at once."
+    )
+    found = _statements(extractor, body)
+    assert [s.speaker.name for s in found] == ["Mark Ellis"], found
+
+
+def test_an_adjective_complement_is_a_verbal_act_of_its_subject(extractor):
+    found = _one(
+        extractor,
+        "The United States remains committed to working with its partners in Iraq to defeat the militants.",
+    )
+    assert found.speaker.name == "United States" and found.statement_type.value == "proposal"
+
+
+def test_cues_read_contracted_words_as_written(extractor):
+    found = _one(extractor, '"These terrorist actions cannot be justified at all," Cristiani said on Monday.')
+    assert found.statement_type.value == "criticism"
+
+
+def test_denying_a_safe_haven_is_not_a_denial(extractor):
+    found = _one(
+        extractor,
+        'The spokesman Peter Lowe said: "We will continue to deny al-Qaida any safe haven in Syria."',
+    )
+    assert found.statement_type.value != "denial"
+
+
+def test_more_words_of_a_known_speaker_are_read_without_a_conflict_word(extractor):
+    body = (
+        "Candidate Alfredo Cristiani warned that he would not negotiate with the rebels if he wins.\n\n"
+        'Cristiani said: "We are willing to talk but not to negotiate any platform."'
+    )
+    kinds = [s.statement_type.value for s in _statements(extractor, body)]
+    assert kinds.count("refusal") == 2, kinds
