@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from services.api import export_cli
 from services.runner import SERVICES
 
 DEVSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset.jsonl"
@@ -219,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("gazetteer", help="build the offline gazetteer index (done by make setup)")
     db = sub.add_parser("db", help="the API store's schema: apply migrations or show the revision")
     db.add_argument("action", choices=["upgrade", "current"])
+    exp = sub.add_parser("export", help="export events as CSV, GeoJSON or NDJSON (from the API or the store)")
+    export_cli.add_arguments(exp)
     con = sub.add_parser("contracts", help="regenerate contracts/ (JSON Schema, AsyncAPI) from the models")
     con.add_argument("--check", action="store_true", help="exit 1 if contracts/ drifted from the models")
     args = parser.parse_args(argv)
@@ -237,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "eval": cmd_eval,
         "gazetteer": cmd_gazetteer,
         "db": cmd_db,
+        "export": export_cli.run,
     }
     return handlers[args.command](args)
 

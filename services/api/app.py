@@ -4,22 +4,22 @@ and the live page at ``/``. OpenAPI at /docs."""
 
 import asyncio
 import json
-import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response, Security
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, Security
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from services.api.deps import Country, EventQuery, IsoDateTime, aware, bad
 from services.api.feed import ChangeFeed
 from services.api.responses import (
     ERRORS,
@@ -31,15 +31,14 @@ from services.api.responses import (
     WebhookCreated,
     WebhookList,
 )
-from services.api.store import CURSOR_PATTERN, AlertFilters, BadCursor, BBox, EventFilters, Page, Store
+from services.api.routers import exports
+from services.api.store import CURSOR_PATTERN, AlertFilters, BadCursor, Page, Store
 from shared import webhooks
 from shared.http import BodySizeLimit, instrument, key_matches
-from shared.schemas import Alert, AlertKind, Severity, StrikeType, WebhookSubscription
+from shared.schemas import Alert, AlertKind, Severity, WebhookSubscription
 from shared.secretbox import SecretKeyError
 
 STATIC = FilePath(__file__).resolve().parent / "static"
-_NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
-BBOX_PATTERN = f"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
 # Required for webhook management (and reads, when WARWIRE_API_READ_KEYS_REQUIRED is set).
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of WARWIRE_API_KEYS.")
 
@@ -61,19 +60,7 @@ class WebhookIn(BaseModel):
     )
 
 
-def _iso_only(value: object) -> object:
-    """Query times are ISO 8601 strings, as documented; pydantic alone would also take Unix numbers."""
-    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("expected an ISO 8601 date-time, e.g. 2015-10-07T12:00:00Z")
-    return value
-
-
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
-IsoDate = Annotated[date, BeforeValidator(_iso_only)]
-
-
-def _bad(status: int, reason: str, detail: str) -> HTTPException:
-    return HTTPException(status, detail={"reason": reason, "detail": detail})
+_bad = bad
 
 
 def create_app(
@@ -111,6 +98,7 @@ def create_app(
         docs_url="/docs",
         description="Conflict events extracted live from news, escalation alerts, a live feed and webhooks.",
     )
+    app.state.store = store  # for the routers' StoreDep
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     instrument(app, "api")
 
@@ -147,7 +135,6 @@ def create_app(
     Cursor = Annotated[
         str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page.")
     ]
-    Country = Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2.")]
 
     async def page(listing: Awaitable[Page]) -> JSONResponse:
         try:
@@ -163,35 +150,10 @@ def create_app(
 
     @app.get("/v1/events", response_model=EventPage, responses=ERRORS, tags=["events"])
     async def list_events(
-        _: Reader,
-        limit: Limit = 50,
-        cursor: Cursor = None,
-        type: Annotated[str | None, Query(pattern="^(strike|statement)$")] = None,
-        strike_type: StrikeType | None = None,
-        actor: Annotated[str | None, Query(min_length=1, max_length=200, description="Attacker or speaker, case-insensitive.")] = None,
-        target: Annotated[str | None, Query(min_length=1, max_length=200, description="A target (or, for statements, an actor spoken about).")] = None,
-        country: Country = None,
-        place: Annotated[str | None, Query(min_length=1, max_length=200, description="A place hit or named: town, province or the text as written.")] = None,
-        bbox: Annotated[str | None, Query(pattern=BBOX_PATTERN, description="minLon,minLat,maxLon,maxLat (WGS84); minLon > maxLon crosses the antimeridian.")] = None,
-        since: Annotated[IsoDate | None, Query(description="Occurred on or after this date.")] = None,
-        until: Annotated[IsoDate | None, Query(description="Occurred on or before this date.")] = None,
-        updated_since: Annotated[IsoDateTime | None, Query(description="Stored or updated at or after this time (ISO 8601).")] = None,
-        min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-        q: Annotated[str | None, Query(min_length=1, max_length=200, description="Full-text search: every word must match.")] = None,
-    ) -> JSONResponse:  # fmt: skip
+        _: Reader, filters: EventQuery, limit: Limit = 50, cursor: Cursor = None
+    ) -> JSONResponse:
         """Newest first, in the order events were first stored, so pages stay stable while events are
         updated: pass ``next_cursor`` back as ``cursor``. An unknown cursor is a 400."""
-        try:
-            box = BBox.parse(bbox) if bbox else None
-        except ValueError as exc:
-            raise _bad(422, "invalid_bbox", str(exc)) from exc
-        if since and until and since > until:
-            raise _bad(422, "invalid_range", "since is after until")
-        filters = EventFilters(
-            type=type, strike_type=strike_type.value if strike_type else None, actor=actor, target=target,
-            country=country, place=place, bbox=box, since=since, until=until,
-            updated_since=_aware(updated_since), min_confidence=min_confidence, q=q,
-        )  # fmt: skip
         return await page(store.list_events(filters, limit=limit, cursor=cursor))
 
     @app.get("/v1/events/{event_id}", response_model=EventDetail, responses=ERRORS, tags=["events"])
@@ -359,6 +321,10 @@ def create_app(
             {"database": db, "kafka": kafka, "consumer": consumer}, status_code=200 if ok else 503
         )
 
+    app.include_router(
+        exports.router, dependencies=[Depends(require_key if read_keys_required else open_read)]
+    )
+
     @app.get("/", include_in_schema=False)
     async def live_page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
@@ -369,9 +335,4 @@ def create_app(
 
 _REASONS = {404: "not_found", 405: "method_not_allowed"}
 
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Query times without a zone are UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+_aware = aware
