@@ -17,6 +17,7 @@ A code is left empty where warwire does not know it: no value is invented to fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -123,13 +124,20 @@ class StrikeCodes:
 
 
 def strike_codes(
-    strike_type: str, bombing_kind: str | None = None, target_kinds: list[str | None] | None = None
+    strike_type: str, bombing_kind: str | None = None, target_kinds: Sequence[str | None] | None = None
 ) -> StrikeCodes:
     """Every code of a strike from its type, a bombing's delivery and its targets' kinds."""
+    return _strike_codes(strike_type, bombing_kind, tuple(target_kinds or ()))
+
+
+@lru_cache(maxsize=4096)  # few distinct inputs; the exports code a million rows
+def _strike_codes(
+    strike_type: str, bombing_kind: str | None, target_kinds: tuple[str | None, ...]
+) -> StrikeCodes:
     acled = ACLED_STRIKE.get(strike_type)
     if strike_type == "bombing" and bombing_kind in ACLED_BOMBING:
         acled = (EXPLOSIONS, ACLED_BOMBING[bombing_kind])
-    kinds = target_kinds or []
+    kinds = target_kinds
     if strike_type == "ground_assault" and kinds and all(k == "civilians" for k in kinds):
         acled = ACLED_ASSAULT_ON_CIVILIANS
     cameo = CAMEO_STRIKE.get(strike_type, "190")
@@ -187,6 +195,7 @@ class ActorCodes:
     cameo_code: str | None
 
 
+@lru_cache(maxsize=65536)
 def actor_codes(
     kind: str | None,
     country: str | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -226,12 +227,7 @@ def features(doc: dict[str, Any], updated_at: datetime | None = None) -> list[di
 Batches = AsyncIterator[Sequence[tuple[dict[str, Any], datetime | None]]]
 
 
-def _csv_value(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return v
+_ROW = operator.itemgetter(*CSV_COLUMNS)
 
 
 async def csv_stream(batches: Batches) -> AsyncIterator[bytes]:
@@ -243,9 +239,8 @@ async def csv_stream(batches: Batches) -> AsyncIterator[bytes]:
     async for batch in batches:
         buf.seek(0)
         buf.truncate()
-        for doc, updated_at in batch:
-            rec = record(doc, updated_at)
-            writer.writerow([_csv_value(rec[c]) for c in CSV_COLUMNS])
+        # csv writes None as an empty field, and booleans as True/False (pandas' "boolean" reads them).
+        writer.writerows(_ROW(record(doc, updated_at)) for doc, updated_at in batch)
         yield buf.getvalue().encode()
 
 
