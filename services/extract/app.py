@@ -2,9 +2,12 @@
 
 Two agents, because merge state must be co-partitioned with its key:
 - ``extract_articles`` reads articles (keyed by article_id), extracts, and re-keys strike candidates by
-  merge block onto the internal ``extract.candidates`` topic; statements go straight to events.statement.
+  merge block onto the internal ``extract.candidates`` topic; statements go straight to events.statement,
+  naming their article's candidates in ``related_event_ids``.
 - ``merge_candidates`` reads candidates (keyed by block: actor + strike class) and folds them into the
   ``strike-merge`` table (changelog-backed, so merges survive restarts), publishing a new version when sources grow.
+  A candidate folded into an earlier event is listed in its ``merged_ids``, so a statement's ids still
+  lead to it (the API resolves them; see services/api/store.py).
 Batches are acked only after every output is acknowledged by the broker (at-least-once); ids are
 stable, so a re-delivered article yields the same events and no new version.
 """

@@ -3,7 +3,9 @@
 Two reports describe one strike when they share a *block* (actor and strike class) and are
 compatible: dates within a day, the same theater, launch platform, launch area and weapon class
 where both name them, and quantities that do not contradict each other. The first report of an event
-fixes its ``event_id``; later reports fold into it and raise its ``version``.
+fixes its ``event_id``; later reports fold into it and raise its ``version``, and their ids are kept in
+``merged_ids``: a statement names the reports of its own article in ``related_event_ids``, and those
+ids must still lead to the event after the merge.
 
 The Faust merge agent partitions by :func:`block_key`, so every candidate of a block meets the same
 state; ``warwire extract`` uses the same :class:`Block` in memory.
@@ -126,9 +128,20 @@ def union_reports(
     return sources, added, evidence
 
 
+def merged_ids(old: StrikeEvent, new: StrikeEvent) -> list[str]:
+    """The report ids ``old`` stands for once ``new`` is folded into it: its own ``merged_ids``, then
+    ``new``'s id and ``merged_ids``, in order, without repeats and without ``old.event_id``."""
+    ids = [*old.merged_ids, new.event_id, *new.merged_ids]
+    return [i for i in dict.fromkeys(ids) if i != old.event_id]
+
+
 def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> StrikeEvent:
     """Fold ``new`` into ``old`` (old keeps its id). Sources and evidence are unioned; the version
-    grows when a new article adds a source. Missing fields are filled; the more specific weapon wins."""
+    grows when a new article adds a source. Missing fields are filled; the more specific weapon wins.
+
+    ``bump`` is a merge across articles (the merge agent, ``warwire extract``): ``new``'s id joins
+    ``merged_ids``. Without it (the sentences of one article) the version stays and no id is kept:
+    a sentence's report is never published, and the article's statements name the merged id."""
     sources, added, evidence = union_reports(old, new)
     locations = list(old.locations) + [
         p for p in new.locations if all(p.name != q.name for q in old.locations)
@@ -169,6 +182,7 @@ def merge_strikes(old: StrikeEvent, new: StrikeEvent, *, bump: bool = True) -> S
             "claim": old.claim if old.claim.by else new.claim,
             "evidence": list(evidence.values()),
             "sources": list(sources.values()),
+            "merged_ids": merged_ids(old, new) if bump else old.merged_ids,
             "confidence": round(
                 min(0.99, max(old.confidence, new.confidence) + 0.05 * (len(independent) - 1)), 2
             ),
@@ -186,14 +200,19 @@ class Block:
     events: list[StrikeEvent] = field(default_factory=list)
 
     def add(self, candidate: StrikeEvent, *, bump: bool = True) -> tuple[StrikeEvent, bool]:
-        """Returns (event, grew): grew is True for a new event or one that gained a source article."""
-        for i, existing in enumerate(self.events):
-            if existing.event_id == candidate.event_id or compatible(existing, candidate):
-                merged = code_strike(merge_strikes(existing, candidate, bump=bump))
-                self.events[i] = merged
-                return merged, {s.article_id for s in merged.sources} != {
-                    s.article_id for s in existing.sources
-                }
-        candidate = code_strike(candidate)  # the codes of a new event (shared.coding)
-        self.events.append(candidate)
-        return candidate, True
+        """Returns (event, grew): grew is True for a new event or one that gained a source article.
+        A report already merged (a re-delivery) joins the event that holds its id, before any other
+        event it is compatible with."""
+        ids = (i for i, e in enumerate(self.events) if candidate.event_id in (e.event_id, *e.merged_ids))
+        fits = (i for i, e in enumerate(self.events) if compatible(e, candidate))
+        index = next(ids, None)
+        if index is None:
+            index = next(fits, None)
+        if index is None:
+            candidate = code_strike(candidate)  # the codes of a new event (shared.coding)
+            self.events.append(candidate)
+            return candidate, True
+        existing = self.events[index]
+        merged = code_strike(merge_strikes(existing, candidate, bump=bump))
+        self.events[index] = merged
+        return merged, {s.article_id for s in merged.sources} != {s.article_id for s in existing.sources}

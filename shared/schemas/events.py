@@ -186,6 +186,12 @@ class StrikeEvent(Message):
     )
     evidence: list[Evidence] = Field(default_factory=list)
     sources: list[SourceRef] = Field(default_factory=list)
+    merged_ids: list[str] = Field(
+        default_factory=list,
+        description="The ids of later articles' reports merged into this event. Each article's report "
+        "of a strike has its own id and the first report's id is event_id; a statement about a later "
+        "report names that report's id in related_event_ids, which therefore means this event.",
+    )
     confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     ingested_at: datetime | None = Field(
         default=None, description="Earliest ingest time of the articles behind it (latency clock)."
@@ -223,7 +229,11 @@ class StatementEvent(Message):
     content: str = Field(description="The quote, or the reported clause.")
     about: About = Field(default_factory=About, description="The actors and places the statement mentions.")
     related_event_ids: list[str] = Field(
-        default_factory=list, description="Published strike events (after merging) this statement is about."
+        default_factory=list,
+        description="The strike events this statement is about. On events.statement: the ids of the "
+        "reports in the statement's own article; a report that merged into an event first reported "
+        "elsewhere is listed in that event's merged_ids. The API and `warwire extract` give the merged "
+        "events' ids.",
     )
     background: bool = Field(default=False, description="About an earlier period, not news.")
     occurred_on: date | None = None
