@@ -153,12 +153,15 @@ def create_app(
         _: Reader, filters: EventQuery, limit: Limit = 50, cursor: Cursor = None
     ) -> JSONResponse:
         """Newest first, in the order events were first stored, so pages stay stable while events are
-        updated: pass ``next_cursor`` back as ``cursor``. An unknown cursor is a 400."""
+        updated: pass ``next_cursor`` back as ``cursor``. An unknown cursor is a 400. A statement's
+        ``related_event_ids`` are the ids of the strike events as merged (see ``merged_ids``)."""
         return await page(store.list_events(filters, limit=limit, cursor=cursor))
 
     @app.get("/v1/events/{event_id}", response_model=EventDetail, responses=ERRORS, tags=["events"])
     async def get_event(event_id: Annotated[str, Path(max_length=64)], _: Reader) -> JSONResponse:
-        """The latest version with its evidence, sources and version history."""
+        """The latest version with its evidence, sources and version history. The id of a strike report
+        that was merged into another event (listed in that event's ``merged_ids``) answers with the
+        event it merged into, whose ``event_id`` is then not the one asked for."""
         return found(await store.get_event(event_id), "event", event_id)
 
     @app.get("/v1/alerts", response_model=AlertPage, responses=ERRORS, tags=["alerts"])

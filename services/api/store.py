@@ -8,13 +8,17 @@
 - The schema comes from Alembic migrations (``services/api/migrations``), run by ``start()``.
 - Every string written or looked up goes through ``shared.sanitize`` first: a NUL or a lone surrogate
   arriving straight from Kafka (or in a query) made PostgreSQL refuse the batch, which stopped the API.
+- Statements are published naming the strike reports of their own article (``related_event_ids``); a
+  report merged into an event first reported elsewhere is listed in that strike's ``merged_ids``, which
+  the store keeps as aliases. Every read serves statements with those ids resolved to the merged events,
+  so the answer is the same whichever of the statement and the strike arrived first, and however often.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,12 +28,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from services.api.feed import Change, change
 from services.api.tables import (
     AlertRow,
     DeliveryRow,
+    EventAliasRow,
     EventPointRow,
     EventRow,
     EventTermRow,
@@ -181,6 +186,43 @@ def _latest(messages: Iterable[Any], id_attr: str) -> dict[str, Any]:
     return latest
 
 
+ID_MAX = 64  # the length of the id columns
+_IN_CHUNK = 1000  # ids per IN (...): far below SQLite's and asyncpg's limits on bound parameters
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(values), _IN_CHUNK):
+        yield values[i : i + _IN_CHUNK]
+
+
+def _aliases_of(events: Iterable[StrikeEvent | StatementEvent]) -> dict[str, str]:
+    """Report id -> event id, from the strikes' ``merged_ids`` (an id too long to be stored is no event id)."""
+    return {
+        alias: ev.event_id
+        for ev in events
+        if isinstance(ev, StrikeEvent)
+        for alias in ev.merged_ids
+        if alias != ev.event_id and len(alias) <= ID_MAX
+    }
+
+
+def resolve_related(doc: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    """A statement document with its ``related_event_ids`` resolved through ``aliases`` (report id ->
+    the event it merged into), in order and without repeats; any other document as it is."""
+    ids = doc.get("related_event_ids")
+    if doc.get("event_type") != "statement" or not ids:
+        return doc
+    resolved = list(dict.fromkeys(aliases.get(i, i) for i in ids))
+    return doc if resolved == ids else {**doc, "related_event_ids": resolved}
+
+
+async def _payload(s: AsyncSession, event_id: str) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = (
+        await s.execute(select(EventRow.payload).where(EventRow.event_id == event_id))
+    ).scalar()
+    return found
+
+
 def _migrate(connection: Connection) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
@@ -301,7 +343,41 @@ class Store:
             for table, rows in ((EventTermRow, terms), (EventPointRow, points), (EventVersionRow, versions)):
                 if rows:
                     await s.execute(insert(table), rows)
+            # Stale versions too: an alias is written once and kept, so a re-delivery changes nothing.
+            await self._add_aliases(s, _aliases_of(latest.values()))
         return written
+
+    async def _add_aliases(self, s: AsyncSession, aliases: dict[str, str]) -> None:
+        """Record report id -> event id for the ids not recorded yet (the first event to claim one keeps it)."""
+        if not aliases:
+            return
+        known: set[str] = set()
+        for chunk in _chunks(sorted(aliases)):
+            known.update(
+                (
+                    await s.execute(select(EventAliasRow.alias_id).where(EventAliasRow.alias_id.in_(chunk)))
+                ).scalars()
+            )
+        rows = [{"alias_id": a, "event_id": e} for a, e in aliases.items() if a not in known]
+        if rows:
+            await s.execute(insert(EventAliasRow), rows)
+
+    async def _resolved(self, s: AsyncSession, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Statement documents with ``related_event_ids`` resolved to the merged events (one query)."""
+        wanted = sorted(
+            {i for d in docs if d.get("event_type") == "statement" for i in d.get("related_event_ids") or []}
+        )
+        if not wanted:
+            return docs
+        aliases: dict[str, str] = {}
+        for chunk in _chunks(wanted):
+            rows = await s.execute(
+                select(EventAliasRow.alias_id, EventAliasRow.event_id).where(
+                    EventAliasRow.alias_id.in_(chunk)
+                )
+            )
+            aliases.update((a, e) for a, e in rows)
+        return [resolve_related(d, aliases) for d in docs]
 
     async def upsert_alerts(self, alerts: list[Alert]) -> int:
         latest = _latest([safe_model(a) for a in alerts], "alert_id")
@@ -338,7 +414,9 @@ class Store:
 
     async def list_events(self, filters: EventFilters, *, limit: int, cursor: str | None = None) -> Page:
         q, order = self.events_select(filters)
-        return await self._page(q, order, limit, cursor)
+        page = await self._page(q, order, limit, cursor)
+        async with self.sessions() as s:
+            return Page(await self._resolved(s, page.items), page.next_cursor)
 
     async def iter_events(
         self, filters: EventFilters, *, batch: int = 1000
@@ -353,8 +431,9 @@ class Store:
         while True:
             async with self.sessions() as s:
                 rows = (await s.execute(q if last is None else q.where(order < last))).all()
+                docs = await self._resolved(s, [r[1] for r in rows])
             if rows:
-                yield [(r[1], r[2]) for r in rows]
+                yield list(zip(docs, (r[2] for r in rows), strict=True))
             if len(rows) < batch:
                 return
             last = rows[-1][0]
@@ -434,14 +513,20 @@ class Store:
         return and_(*(EventRow.search_text.contains(w, autoescape=True) for w in words))
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
-        """The latest version, with ``history``: every stored version and the sources it added."""
+        """The latest version, with ``history``: every stored version and the sources it added. A report
+        id merged into another event (``merged_ids``) gives that event."""
         event_id = safe_text(event_id)
         async with self.sessions() as s:
-            payload = (
-                await s.execute(select(EventRow.payload).where(EventRow.event_id == event_id))
-            ).scalar()
+            payload = await _payload(s, event_id)
+            if payload is None:
+                merged_into = (
+                    await s.execute(select(EventAliasRow.event_id).where(EventAliasRow.alias_id == event_id))
+                ).scalar()
+                if merged_into is not None:
+                    event_id, payload = merged_into, await _payload(s, merged_into)
             if payload is None:
                 return None
+            (payload,) = await self._resolved(s, [payload])
             rows = await s.execute(
                 select(EventVersionRow.version, EventVersionRow.stored_at, EventVersionRow.payload)
                 .where(EventVersionRow.event_id == event_id)
@@ -505,7 +590,9 @@ class Store:
                 .order_by(EventRow.change_seq)
                 .limit(limit)
             )
-            merged = [(n, "event", p) for n, p in events]
+            event_rows = list(events)
+            docs = await self._resolved(s, [p for _, p in event_rows])
+            merged = [(n, "event", p) for (n, _), p in zip(event_rows, docs, strict=True)]
             alerts = await s.execute(
                 select(AlertRow.change_seq, AlertRow.payload)
                 .where(AlertRow.change_seq > seq)

@@ -8,6 +8,8 @@ Each query filter has an index behind it:
 - ``event_terms``: lower-cased names per role (actor, target, place), for exact, case-insensitive filters;
 - ``event_points``: the coordinates of each geocoded place, for ``bbox``;
 - ``event_versions``: every stored version, for the history on ``GET /v1/events/{id}``;
+- ``event_aliases``: the report ids merged into a strike (its ``merged_ids``) -> the strike's id, so a
+  statement's ``related_event_ids`` are served as the merged events' ids whichever was stored first;
 - ``search_text``: what full-text ``q`` searches (a GIN ``tsvector`` index on PostgreSQL).
 """
 
@@ -88,6 +90,12 @@ class EventVersionRow(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(Payload)
+
+
+class EventAliasRow(Base):
+    __tablename__ = "event_aliases"
+    alias_id: Mapped[str] = mapped_column(ID, primary_key=True, doc="A report id merged into the event.")
+    event_id: Mapped[str] = mapped_column(ID, ForeignKey("events.event_id", ondelete="CASCADE"))
 
 
 class AlertRow(Base):
