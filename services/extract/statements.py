@@ -186,6 +186,7 @@ class Speakers:
     sentence_no: int = 0
     # Titles the article gave people ("foreign secretary" -> "Boris Johnson"), for "the Foreign Secretary said".
     roles: dict[str, str] = field(default_factory=dict)
+    author: str | None = None  # who issued the text, when it says so: the "we" of a communique
 
     def remember(self, name: str, role: str | None, affiliation: str | None, person: bool) -> None:
         old = self.known.get(name, (None, None))
@@ -397,7 +398,7 @@ def _resolve(head: Token, tracker: Speakers, shouting: bool) -> dict[str, Any] |
         if low in _PRONOUNS_PERSON:
             name = tracker.last(person=True, within=6)
         elif low in _PRONOUNS_SELF:
-            name = tracker.last(within=8)
+            name = tracker.last(within=8) or tracker.author
         else:
             name = None
         if name is None:
@@ -525,6 +526,25 @@ _TITLED_NAME = re.compile(
     r"\b((?:[A-Z][a-z]+\s){0,3}(?:" + "|".join(sorted(r.title() for r in _PERSON_ROLES)) + r"))"
     r"\s+((?:[A-Z][a-z]+|[A-Z]\.)(?:\s(?:[A-Z][a-z]+|[A-Z]\.|al|bin|de)){1,3})\b"
 )
+
+
+# Transcript services head a communique with its issuer: "[COMMUNIQUE] [FARABUNDO MARTI ... COMMAND]".
+_ISSUER = re.compile(r"\[(?:communique|statement|declaration|press release)\]\s*\[([^\]]{3,80})\]", re.I)
+
+
+def issuer(text: str, shouting: bool = False) -> str | None:
+    """The body that issued a communique, from the transcript header."""
+    m = _ISSUER.search(text[:600])
+    if m is None:
+        return None
+    words = m.group(1).split()
+    if shouting:  # "FARABUNDO MARTI ... FRONT [FMLN]": words cased, short acronyms kept
+        words = [w if len(w.strip("()[],")) <= 4 and w.lower() not in _PARTICLE_WORDS else
+                 (w.lower() if w.lower() in _PARTICLE_WORDS else w.capitalize()) for w in words]  # fmt: skip
+    return " ".join(words)
+
+
+_PARTICLE_WORDS = {"of", "the", "and", "for", "de", "del", "la", "el"}
 
 
 def titles(text: str) -> dict[str, str]:

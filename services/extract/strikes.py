@@ -26,6 +26,12 @@ _PLACE_PREPS = {"in", "near", "on", "at", "around", "outside", "across", "inside
 _PLACE_HEAD_NOUNS = {"town", "towns", "village", "villages", "city", "cities", "port", "province", "region", "district",
                      "area", "areas", "outskirts", "suburb", "suburbs", "countryside", "camp", "neighbourhood"}  # fmt: skip
 _DISMISSIVE_TYPES = {"denial", "criticism"}
+# "<noun> of X" where X is whose, not where.
+_OWNER_OF_NOUNS = {
+    "hand", "hands", "member", "force", "army", "government", "regime", "leader", "president", "minister",
+    "supporter", "troop", "fighter", "militia", "ally", "backer", "envoy", "ambassador", "spokesman", "official",
+    "commander", "loyalist", "follower", "son", "daughter", "wife", "family", "brother", "name", "order", "orders",
+}  # fmt: skip
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _FACILITY_NOUNS = {"airport", "port", "base", "mountains", "mountain", "forest", "airbase", "border", "coast",
                    "harbour", "harbor", "valley", "river", "strip", "hills", "desert", "countryside", "province",
@@ -323,6 +329,13 @@ def own_actor_tokens(trigger: Token) -> list[Token]:
 
 def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
     out: list[Token] = []
+    # A bare past participle is passive: in "fighting that saw 120 soldiers killed" or "soldiers killed
+    # in the attack" the soldiers are who was hit, not who did it.
+    participle = clause.tag_ == "VBN" and not any(
+        c.dep_ in {"aux", "auxpass"} and c.lemma_.lower() in {"have", "be", "get"} for c in clause.children
+    )
+    if participle and clause.dep_ in {"ccomp", "xcomp", "acl", "oprd", "dep"}:
+        return [c for c in clause.children if c.dep_ == "agent" for c in c.subtree]
     # The small parser sometimes hangs the subject on the auxiliary ("troops are | shelling").
     children = [
         *_with_shared_subject(clause),
@@ -335,6 +348,11 @@ def clause_actor_tokens(clause: Token, trigger: Token) -> list[Token]:
             out.extend(c.subtree)
         if c.dep_ == "agent":
             out.extend(c.subtree)
+    if not out and clause.dep_ == "xcomp" and clause.head.pos_ in {"VERB", "AUX"}:
+        # "Russian forces continued to shell ...": the controlling verb's subject does it.
+        for c in clause.head.children:
+            if c.dep_ == "nsubj":
+                out.extend(c.subtree)
     if not out and clause.dep_ == "acl" and clause.head.pos_ in {"NOUN", "PROPN"}:
         # "Iranian special forces taking part in ground operations": the noun the clause describes.
         head = clause.head
@@ -400,6 +418,23 @@ def modifier_use(tok: Token) -> bool:
     return False
 
 
+# Verbs and adjectives of intent: what follows them is an aim, not an attack that happened.
+_AIM_WORDS = {"commit", "committed", "plan", "intend", "vow", "threaten", "pledge", "aim", "seek", "want",
+              "prepare", "plot", "determined", "ready", "willing"}  # fmt: skip
+
+
+def aimed(tok: Token) -> bool:
+    """'al-Qaida remains committed to carrying out attacks', 'vowed to strike back': an intent."""
+    node = tok
+    for _ in range(4):
+        if node.dep_ not in {"xcomp", "pcomp", "prep", "pobj", "dobj", "acomp"} or node.head.i == node.i:
+            return False
+        node = node.head
+        if node.lemma_.lower() in _AIM_WORDS or node.lower_ in _AIM_WORDS:
+            return True
+    return False
+
+
 def find_mentions(doc: Any) -> list[Mention]:
     if doc.text.rstrip(" \"'”’)").endswith("?"):
         return []  # a question reports nothing
@@ -413,6 +448,7 @@ def find_mentions(doc: Any) -> list[Mention]:
         and not negated(t)
         and not hedged(t)
         and not dismissed(t)
+        and not aimed(t)
     ]
     # A light or delivery verb carried by a trigger noun yields to the noun ("carried out air strikes").
     nouns_by_clause: dict[int, list[Token]] = {}
@@ -435,6 +471,8 @@ def find_mentions(doc: Any) -> list[Mention]:
             and t.head.i in trigger_ids
         ):
             continue  # "ground attacks using missile bombardments": one attack, described by its noun
+        if t.dep_ == "pobj" and t.head.lower_ in {"including", "among"} and any(i < t.i for i in trigger_ids):
+            continue  # "10 airstrikes, including strikes against oil sites": part of an attack already found
         clause = t if t.pos_ == "VERB" else clause_verb(t)
         own = own_actor_tokens(t)
         own_refs = actor_refs(own)
@@ -508,6 +546,19 @@ def target_tokens(m: Mention) -> list[Token]:
     return out
 
 
+_EFFECT_VERBS = {"kill", "wound", "injure", "destroy", "damage", "engage", "hit", "suppress"}
+
+
+def _bare_strike_doing_damage(tok: Token, kind: StrikeType | None) -> bool:
+    """'Five strikes destroyed a bridge': a bare strike that kills or destroys comes from the air."""
+    return (
+        tok.lemma_.lower() == "strike"
+        and kind is StrikeType.OTHER
+        and tok.dep_ in {"nsubj", "pobj"}
+        and tok.head.lemma_.lower() in _EFFECT_VERBS | {"by"}
+    )
+
+
 def strike_type(m: Mention, weapon: lx.Weapon | None, platform: LaunchPlatform | None) -> StrikeType:
     types = []
     for trig in [m.trigger, *m.extra_triggers]:
@@ -515,22 +566,29 @@ def strike_type(m: Mention, weapon: lx.Weapon | None, platform: LaunchPlatform |
         if trig.pos_ == "VERB":
             types.append((phrase, phrasal_trigger(trig) or lx.STRIKE_VERBS.get(trig.lemma_.lower())))
         else:
-            types.append((phrase, lx.STRIKE_NOUNS.get(phrase) or lx.STRIKE_NOUNS.get(trig.lemma_.lower())))
+            kind = lx.STRIKE_NOUNS.get(phrase) or lx.STRIKE_NOUNS.get(trig.lemma_.lower())
+            if _bare_strike_doing_damage(trig, kind):
+                kind = StrikeType.AIR_STRIKE
+            types.append((phrase, kind))
     specific = {StrikeType.GROUND_ASSAULT, StrikeType.ARMED_CLASH, StrikeType.SHELLING, StrikeType.BOMBING,
                 StrikeType.DRONE_STRIKE, StrikeType.MISSILE_STRIKE}  # fmt: skip
-    # "a series of airstrikes killed 20": the killing takes its kind from the attack that killed.
+    # "a series of airstrikes killed 20", "five strikes destroyed a bridge": the killing or the damage
+    # takes its kind from the attack that did it. A bare "strike" doing damage is one from the air.
     for trig in [m.trigger, *m.extra_triggers]:
-        if trig.lemma_.lower() in {"kill", "wound", "injure"}:
+        if trig.lemma_.lower() in _EFFECT_VERBS:
             for c in trig.children:
                 if c.dep_ in {"nsubj", "agent"}:
                     for t in c.subtree:
                         if t.pos_ in {"NOUN", "VERB"} and t.lemma_.lower() in lx.STRIKE_NOUNS:
-                            types.append((compound_phrase(t), lx.STRIKE_NOUNS[t.lemma_.lower()]))
+                            kind = lx.STRIKE_NOUNS[t.lemma_.lower()]
+                            if _bare_strike_doing_damage(t, kind):
+                                kind = StrikeType.AIR_STRIKE
+                            types.append((compound_phrase(t), kind))
     # "airstrikes killed 20": the killing tells nothing of how, when another trigger does.
     if len(types) > 1:
         triggers = [m.trigger, *m.extra_triggers]
         types = [t for i, t in enumerate(types)
-                 if i >= len(triggers) or triggers[i].lemma_.lower() not in {"kill", "wound", "injure"}] or types  # fmt: skip
+                 if i >= len(triggers) or triggers[i].lemma_.lower() not in _EFFECT_VERBS] or types  # fmt: skip
     if weapon is not None and weapon.strike_type in {StrikeType.BOMBING, StrikeType.DRONE_STRIKE}:
         return weapon.strike_type
     for phrase, kind in types:
@@ -783,7 +841,7 @@ def _place_spans(
             tok.dep_ in {"compound", "amod"}
             and tok.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
         )
-        if tok.ent_type_ == "NORP" and not place_modifier:
+        if tok.ent_type_ == "NORP" and not place_modifier and not _town_tagged_norp(tok):
             continue
         if tok.dep_ in {"compound", "amod"}:
             if tok.head.pos_ != "NOUN" or tok.head.dep_ not in {"pobj", "dobj", "nsubjpass"}:
@@ -793,8 +851,16 @@ def _place_spans(
             anchor = tok
         head = anchor.head
         locative = anchor.dep_ == "pobj" and head.lower_ in _PLACE_PREPS
+        # "the hands of Assad", "forces of Haftar": who someone belongs to, not where ("the port of Odesa").
+        if locative and head.lower_ == "of" and head.head.lemma_.lower() in _OWNER_OF_NOUNS:
+            locative = tok.ent_type_ in {"GPE", "LOC", "FAC"}
+        first = anchor
+        while first.dep_ == "conj" and first.head.i != first.i:
+            first = first.head  # "in Qamenas, Sarmin and Talamenes": the list's first name carries the "in"
         locative |= anchor.dep_ in {"dobj", "conj", "appos"} and (
-            head.lemma_.lower() in _PLACE_HEAD_NOUNS or head.dep_ == "pobj"
+            head.lemma_.lower() in _PLACE_HEAD_NOUNS
+            or head.dep_ == "pobj"
+            or (first.dep_ == "pobj" and first.head.lower_ in _PLACE_PREPS)
         )
         # "shelled El Fasher", "Belgorod was hit": the attacked object itself is the place.
         locative |= anchor.dep_ in {"dobj", "nsubjpass"} and head.i in triggers and anchor is tok
@@ -829,9 +895,9 @@ def _place_spans(
         root = span.root
         # A state named as a modifier of a force ("US troops", "Russia's air force") is an actor, not a place.
         place_modifier = root.head.lemma_.lower() in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
-        if (root.ent_type_ == "NORP" and not place_modifier) or (
+        if (root.ent_type_ == "NORP" and not place_modifier and not _town_tagged_norp(root)) or (
             root.dep_ in {"compound", "amod", "poss", "nmod"}
-            and root.head.lemma_.lower() not in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS
+            and root.head.lemma_.lower() not in _PLACE_HEAD_NOUNS | _FACILITY_NOUNS | _OPERATION_NOUNS
         ):
             continue
         # "from four warships in the Caspian Sea", "warships in the Caspian Sea fired": where it was launched.
@@ -845,6 +911,26 @@ def _place_spans(
         else:
             hit.append(span)
     return launch, hit
+
+
+# "the Mosul offensive", "the battle for Aleppo": a fight named by where it is.
+_OPERATION_NOUNS = {"offensive", "operation", "operations", "battle", "campaign", "siege", "front"}
+_DEMONYM = re.compile(r"(?:an|ans|ese|i|is|ish|ic|ics|ite|ites|ni|[^e]s)$", re.I)
+
+
+def _town_tagged_norp(tok: Token) -> bool:
+    """The small model tags some towns as nationalities ('attacks on Aleppo'): a NORP word in a
+    locative phrase that does not look like a demonym ('Syrian', 'Kurdish', 'Alawites') is a place."""
+    first = tok
+    while first.dep_ == "conj" and first.head.i != first.i:
+        first = first.head  # "in Qamenas, Sarmin and Talamenes"
+    return (
+        first.dep_ == "pobj"
+        and first.head.lower_ in _PLACE_PREPS
+        and tok.text[:1].isupper()
+        and not _DEMONYM.search(tok.text)
+        and tok.lower_ not in lx.ACTORS
+    )
 
 
 def admin_suffix(span: Any) -> str:

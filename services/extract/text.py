@@ -12,6 +12,8 @@ from services.extract.lexicon import SPEECH_VERBS, STATEMENT_VERBS, STRIKE_NOUNS
 # and at line breaks; abbreviations like "Mr." and "U.S." are protected.
 _ABBREV = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Sgt|St|Prof|Sen|Rep|Gov|U\.S|U\.N|No|Jan|Feb|Aug|Sept?|Oct|Nov|Dec)\.$"
+    # A middle initial: "Gen. Joseph L. Votel".
+    r"|\b[A-Z][a-z]+ [A-Z]\.$"
 )
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 

@@ -279,3 +279,21 @@ def test_more_words_of_a_known_speaker_are_read_without_a_conflict_word(extracto
     )
     kinds = [s.statement_type.value for s in _statements(extractor, body)]
     assert kinds.count("refusal") == 2, kinds
+
+
+def test_the_we_of_a_communique_is_its_issuer(extractor):
+    body = (
+        "SAN SALVADOR, 1 JUL 89 (RADIO VENCEREMOS) -- [COMMUNIQUE] [FARABUNDO MARTI NATIONAL LIBERATION "
+        "FRONT] [TEXT] WE DENY THAT OUR UNITS TOOK PART IN THE DEATH OF THE MAYOR OF SAN MIGUEL."
+    )
+    speakers = {s.speaker.name for s in _statements(extractor, body)}
+    assert speakers == {"Farabundo Marti National Liberation Front"}, speakers
+
+
+def test_a_middle_initial_ends_no_sentence(extractor):
+    body = (
+        "Gen. Joseph L. Votel, the commander of U.S. Central Command, released the following statement "
+        'today:\n\n"We will continue to put pressure on and ultimately eliminate the terrorists of ISIL."'
+    )
+    found = _one(extractor, body)
+    assert found.speaker.name == "Joseph L. Votel" and found.statement_type.value in {"warning", "threat"}
