@@ -155,7 +155,11 @@ class Extractor:
                 continue
             acts = stm.find_acts(doc, speakers, shouting=shouting)
             attribution = self._attribution(doc, ctx, acts)
-            found = self._strikes(article, sent, doc, ctx, attribution, mentions.get(id(doc), []))
+            sentence_mentions = mentions.get(id(doc), [])
+            found, definite = self._strikes(article, sent, doc, ctx, attribution, sentence_mentions)
+            # In someone's words, strikes named with "the"/"these" and nothing of their own are the ones
+            # reported above ("Davutoglu criticised the Russian strikes"), not new ones.
+            refers_back = {s.event_id for s in found if not _anchored(s)} & definite if acts else set()
             earlier = stm.background(doc, ctx.published)
             if earlier:
                 # A tally over a period reports no single strike; other history keeps its own date.
@@ -166,8 +170,14 @@ class Extractor:
                 )
             ids = []
             for strike in found:
+                if blocks and strike.event_id in refers_back:
+                    # "Davutoglu criticised the Russian strikes": the strikes reported above, not new ones.
+                    ids.extend(_referred(blocks, strike.actor))
+                    continue
                 merged, _ = blocks.setdefault(block_key(strike), Block()).add(strike, bump=False)
                 ids.append(merged.event_id)
+            if acts and blocks and not ids:
+                ids = list(dict.fromkeys(_references(doc, blocks)))
             spoken = [a for a in acts if a.speaker_name]
             announced: tuple[str | None, Sentence] | None = None  # "X said:" and X's own act here
             if opener is not None:
@@ -205,8 +215,10 @@ class Extractor:
         ctx: _ArticleContext,
         attribution: _Attribution | None,
         mentions: list[st.Mention],
-    ) -> list[StrikeEvent]:
+    ) -> tuple[list[StrikeEvent], set[str]]:
+        """The sentence's strikes, and the ids of those named as already known ("the strikes")."""
         out = []
+        definite: set[str] = set()
         speaker_idx = attribution.token_ids if attribution else set()
         for mention in mentions:
             if mention.trigger.i in speaker_idx:
@@ -214,7 +226,9 @@ class Extractor:
             strike = self._strike(article, sent, doc, ctx, attribution, mention)
             if strike is not None:
                 out.append(strike)
-        return out
+                if st.definite(mention.trigger):
+                    definite.add(strike.event_id)
+        return out, definite
 
     def _strike(
         self,
@@ -695,6 +709,23 @@ def _state_of(code: str | None) -> ActorRef | None:
         return None
     name = _country_name(code)
     return ActorRef(name=name, kind="state_military", country=code) if name else None
+
+
+def _referred(blocks: dict[str, Block], actor: ActorRef | None) -> list[str]:
+    """The article's current strikes a reference points to: the named actor's, if it names one."""
+    current = [e for b in blocks.values() for e in b.events if not e.background]
+    if actor is None:
+        return [e.event_id for e in current]
+    return [e.event_id for e in current if e.actor is not None and e.actor.name == actor.name]
+
+
+def _references(doc: Any, blocks: dict[str, Block]) -> list[str]:
+    """Strikes reported above that this sentence names as known: 'criticised the Russian strikes'."""
+    out: list[str] = []
+    for tok in doc:
+        if tok.pos_ == "NOUN" and st.is_trigger(tok) and st.definite(tok):
+            out.extend(_referred(blocks, st.head_actor(list(tok.subtree))))
+    return out
 
 
 def _anchored(event: StrikeEvent) -> bool:

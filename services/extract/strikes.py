@@ -435,6 +435,15 @@ def aimed(tok: Token) -> bool:
     return False
 
 
+def definite(tok: Token) -> bool:
+    """'the Russian strikes', 'these attacks', 'its bombing campaign': named as already known."""
+    return tok.pos_ == "NOUN" and any(
+        c.dep_ in {"det", "poss"}
+        and c.lower_ in {"the", "these", "those", "this", "that", "its", "their", "such"}
+        for c in tok.children
+    )
+
+
 def find_mentions(doc: Any) -> list[Mention]:
     if doc.text.rstrip(" \"'”’)").endswith("?"):
         return []  # a question reports nothing

@@ -297,3 +297,16 @@ def test_a_middle_initial_ends_no_sentence(extractor):
     )
     found = _one(extractor, body)
     assert found.speaker.name == "Joseph L. Votel" and found.statement_type.value in {"warning", "threat"}
+
+
+def test_a_comment_on_strikes_reported_above_links_to_them_and_adds_none(extractor):
+    body = (
+        "Russian warships in the Caspian Sea fired 26 cruise missiles at targets in Syria on Wednesday, "
+        "the Russian defence ministry said. Turkish Prime Minister Ahmet Davutoglu criticised the Russian "
+        "strikes, calling them a grave mistake."
+    )
+    events = events_of(extractor.extract([_article(body)]))
+    strikes = [e for e in events if isinstance(e, StrikeEvent)]
+    (comment,) = [e for e in events if isinstance(e, StatementEvent)]
+    assert len(strikes) == 1, strikes  # "the Russian strikes" is the launch above, not a second strike
+    assert comment.related_event_ids == [strikes[0].event_id]
