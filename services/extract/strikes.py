@@ -436,10 +436,9 @@ def aimed(tok: Token) -> bool:
 
 
 def definite(tok: Token) -> bool:
-    """'the Russian strikes', 'these attacks', 'its bombing campaign': named as already known."""
+    """'the Russian strikes', 'these attacks', "Russia's air strikes": named as already known."""
     return tok.pos_ == "NOUN" and any(
-        c.dep_ in {"det", "poss"}
-        and c.lower_ in {"the", "these", "those", "this", "that", "its", "their", "such"}
+        (c.dep_ == "det" and c.lower_ in {"the", "these", "those", "this", "that", "such"}) or c.dep_ == "poss"
         for c in tok.children
     )
 
