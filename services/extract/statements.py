@@ -416,7 +416,8 @@ def _resolve(head: Token, tracker: Speakers, shouting: bool) -> dict[str, Any] |
             return {"name": None, "relay": lemma, "tokens": tokens}
         role, affiliation = tracker.known.get(name, (None, None))
         return {"name": name, "role": role, "affiliation": affiliation, "person": False, "tokens": tokens}
-    persons = [t for t in tokens if t.ent_type_ == "PERSON"]
+    # A person named inside a prepositional phrase is someone else: "the EEC ..., the murder of Senator X".
+    persons = [t for t in tokens if t.ent_type_ == "PERSON" and not _behind_preposition(t, head)]
     # "a spokesman for Mr Hollande": the spokesman speaks, for the person.
     owner_of = [
         c for c in head.children if c.dep_ == "prep" and c.lower_ in {"for", "of", "to"}
@@ -502,6 +503,15 @@ def _resolve(head: Token, tracker: Speakers, shouting: bool) -> dict[str, Any] |
         return {"name": name, "role": role, "affiliation": affiliation or tracker.known.get(name, (None, None))[1],
                 "person": lemma in _PERSON_ROLES, "tokens": tokens}  # fmt: skip
     return None
+
+
+def _behind_preposition(tok: Token, head: Token) -> bool:
+    node = tok
+    while node.i != head.i and node.head.i != node.i:
+        if node.dep_ in {"prep", "pobj", "pcomp"}:
+            return True
+        node = node.head
+    return False
 
 
 def _of_phrase(tok: Token, head: Token) -> bool:
