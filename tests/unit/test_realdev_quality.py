@@ -63,10 +63,10 @@ def test_sentence_level_scores_hold(run) -> None:
     docs, events = run
     scores = _scorer().score_sentences(docs, [json.loads(e.model_dump_json()) for e in events])
     report = {k: round(v, 3) for k, v in scores.items() if isinstance(v, float)}
-    assert scores["recall"] >= 0.76, report
+    assert scores["recall"] >= 0.77, report
     assert scores["precision"] >= 0.90, report
-    assert scores["attacker"] >= 0.42, report
-    assert scores["place"] >= 0.62, report
+    assert scores["attacker"] >= 0.45, report
+    assert scores["place"] >= 0.68, report
 
 
 def _gold_places(doc: dict[str, Any], start: int, end: int) -> set[str]:
