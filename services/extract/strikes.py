@@ -438,7 +438,8 @@ def aimed(tok: Token) -> bool:
 def definite(tok: Token) -> bool:
     """'the Russian strikes', 'these attacks', "Russia's air strikes": named as already known."""
     return tok.pos_ == "NOUN" and any(
-        (c.dep_ == "det" and c.lower_ in {"the", "these", "those", "this", "that", "such"}) or c.dep_ == "poss"
+        (c.dep_ == "det" and c.lower_ in {"the", "these", "those", "this", "that", "such"})
+        or c.dep_ == "poss"
         for c in tok.children
     )
 
