@@ -629,7 +629,8 @@ class _ArticleContext:
                 attacker = st.head_actor(mention.actor_tokens)
                 if attacker is not None:
                     attacking.add(attacker.name)
-                hit_groups.update(a.name for a in st.actor_refs(st.target_tokens(mention)))
+                if armed:  # only a sentence that names an armed group can name one as hit
+                    hit_groups.update(a.name for a in st.actor_refs(st.target_tokens(mention)))
                 # A state, or a named coalition of states ("US-led coalition"), not "the army".
                 if (
                     attacker is not None

@@ -115,6 +115,8 @@ class Gazetteer:
         self._lock = threading.Lock()
         self._heads: frozenset[str] | None = None
         self.name_kind = lru_cache(maxsize=65536)(self._name_kind)
+        # Reports name the same places again and again; callers get a copy of the cached answer.
+        self._resolve_cached = lru_cache(maxsize=65536)(self._resolve)
 
     def multiword_heads(self) -> frozenset[str]:
         """First words of every multi-word name: most word pairs in a text start no name at all."""
@@ -138,6 +140,9 @@ class Gazetteer:
         return [Entry(*row) for row in rows]
 
     def resolve(self, text: str, *, context_countries: tuple[str, ...] = ()) -> Place:
+        return self._resolve_cached(text, tuple(context_countries)).model_copy()
+
+    def _resolve(self, text: str, context_countries: tuple[str, ...] = ()) -> Place:
         """Best place for ``text``; an unresolved name keeps its text with null coordinates.
 
         "Hama province" / "the Idlib countryside" prefer the administrative area; a bare name prefers
