@@ -159,7 +159,7 @@ async def load(url: str, n: int, regenerate: bool) -> dict[str, Any]:
         have = await conn.fetchval("SELECT count(*) FROM events")
         if have == n and not regenerate:
             return {"reused": True, "events": have}
-        await conn.execute("TRUNCATE events, event_terms, event_points, event_versions")
+        await conn.execute("TRUNCATE events CASCADE")  # and every table that refers to it
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=ROOT / ".cache") as tmp:
             files = generate(n, Path(tmp))
