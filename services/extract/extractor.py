@@ -44,27 +44,6 @@ from shared.schemas import (
     StrikeType,
 )
 
-ACLED_SUB_EVENT = {
-    StrikeType.AIR_STRIKE: "Air/drone strike",
-    StrikeType.DRONE_STRIKE: "Air/drone strike",
-    StrikeType.MISSILE_STRIKE: "Shelling/artillery/missile attack",
-    StrikeType.SHELLING: "Shelling/artillery/missile attack",
-    StrikeType.GROUND_ASSAULT: "Armed clash",
-    StrikeType.ARMED_CLASH: "Armed clash",
-    StrikeType.BOMBING: "Remote explosive/landmine/IED",
-    StrikeType.OTHER: None,
-}
-CAMEO = {
-    StrikeType.AIR_STRIKE: "195",  # employ aerial weapons
-    StrikeType.DRONE_STRIKE: "195",
-    StrikeType.MISSILE_STRIKE: "194",  # fight with artillery and tanks (incl. missiles)
-    StrikeType.SHELLING: "194",
-    StrikeType.GROUND_ASSAULT: "193",  # fight with small arms and light weapons
-    StrikeType.ARMED_CLASH: "190",
-    StrikeType.BOMBING: "183",  # conduct suicide, car, or other non-military bombing
-    StrikeType.OTHER: "190",
-}
-
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
 _PERSON_TITLES = re.compile(r"^(?:mr|mrs|ms|dr|maj|gen|col|president|minister|prime minister)\.?\s+", re.I)
 
@@ -341,8 +320,6 @@ class Extractor:
             event_id=event_id,
             strike_type=strike_type,
             bombing_kind=bombing_kind,
-            acled_sub_event_type=ACLED_SUB_EVENT[strike_type],
-            cameo_code=CAMEO[strike_type],
             actor=actor,
             targets=targets,
             weapon=weapon.name if weapon else None,
