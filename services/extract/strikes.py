@@ -103,10 +103,19 @@ def compound_phrase(tok: Token) -> str:
     return " ".join([*mods[-1:], tok.lemma_.lower()])
 
 
+@lru_cache(maxsize=1)
+def _weapon_heads() -> frozenset[str]:
+    last = [key.split()[-1] for key in lx.WEAPONS]
+    return frozenset(last + [w.split("-")[-1] for w in last])  # "car-bomb" may end in the token "bomb"
+
+
 def weapon_phrase(tok: Token) -> str | None:
     """The WEAPONS key a noun names, longest first: 'anti-ship missile' for 'an anti-ship missiles'."""
     if tok.pos_ not in {"NOUN", "PROPN"}:
         return None
+    head_forms = {tok.lemma_.lower(), tok.lower_}
+    if not head_forms & _weapon_heads():
+        return None  # most nouns end no weapon name: skip the phrase building
     doc = tok.doc
     start = tok.left_edge.i
     while start < tok.i and (
@@ -121,7 +130,6 @@ def weapon_phrase(tok: Token) -> str | None:
     window = doc[max(0, tok.i - 7) : tok.i].text.lower().replace(" - ", "-").split()
     if len(window) > len(words) and window[-len(words) or len(window) :] == words[-len(window) :]:
         words = window
-    head_forms = {tok.lemma_.lower(), tok.lower_}
     for k in range(len(words) + 1):
         for head in head_forms:
             phrase = " ".join([*words[k:], head])
@@ -753,14 +761,16 @@ def _alias_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(edge_l + folded + edge_r, re.IGNORECASE), re.compile(edge_l + cased + edge_r)
 
 
-def alias_matches(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, alias) of every actor alias in ``text``, non-overlapping, longest first."""
+@lru_cache(maxsize=65536)
+def alias_matches(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, alias) of every actor alias in ``text``, non-overlapping, longest first. Cached: the
+    extractor asks again and again about the same phrases of a sentence."""
     folded, cased = _alias_regexes()
     found = [(m.start(), m.end(), m.group(1).lower()) for m in folded.finditer(text)]
     for m in cased.finditer(text):
         if not any(m.start() < e and s < m.end() for s, e, _ in found):
             found.append((m.start(), m.end(), m.group(1).lower()))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def actor_refs(tokens: list[Token]) -> list[ActorRef]:
