@@ -38,9 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_query_bench import COLUMNS, generate  # noqa: E402
+from api_query_bench import load  # noqa: E402  (the same 1M-event dataset, loaded once)
 
-from services.api.store import Store  # noqa: E402
 from services.runner import free_port  # noqa: E402
 
 SERVE = """
@@ -50,37 +49,6 @@ from services.api.store import Store
 uvicorn.run(create_app(Store(sys.argv[1]), max_limit=500), host="127.0.0.1", port=int(sys.argv[2]),
             log_level="warning", access_log=False)
 """
-
-
-async def load(url: str, n: int, regenerate: bool) -> dict[str, Any]:
-    """The API's schema (its migrations), then N generated events by COPY; a database holding N is reused."""
-    import tempfile
-
-    import asyncpg
-
-    store = Store(url)
-    await store.start()
-    await store.close()
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        have = await conn.fetchval("SELECT count(*) FROM events")
-        if have == n and not regenerate:
-            return {"reused": True, "events": have}
-        await conn.execute("TRUNCATE events CASCADE")
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(dir=ROOT / ".cache") as tmp:
-            files = generate(n, Path(tmp))
-            generated = time.perf_counter() - started
-            for table in ("events", "event_terms", "event_points"):
-                await conn.copy_to_table(
-                    table, source=str(files[table]), columns=COLUMNS[table], format="csv"
-                )
-        await conn.execute("ANALYZE")
-        size = await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        return {"reused": False, "events": n, "generate_s": round(generated, 1),
-                "load_s": round(time.perf_counter() - started, 1), "database_size": size}  # fmt: skip
-    finally:
-        await conn.close()
 
 
 def _status(pid: int, field: str) -> int:
