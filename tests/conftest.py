@@ -209,6 +209,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, unique: str) ->
     return create_postgres_database(request.getfixturevalue("postgres_server"), unique)
 
 
+@pytest.fixture
+async def store(database_url: str) -> Any:
+    """A started API store on ``database_url``, closed after the test."""
+    from services.api.store import Store  # local: most tests never touch the store
+
+    s = Store(database_url)
+    await s.start()
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
 def create_postgres_database(base: str, name: str) -> str:
     """Create database ``name`` on the server at ``base`` (the postgres_server URL); returns its URL."""
     host, port = base.split("@", 1)[1].split(":")

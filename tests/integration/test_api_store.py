@@ -3,7 +3,6 @@ stable cursor paging, and a restart that continues the write sequence."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -54,16 +53,6 @@ EVENTS: list[StrikeEvent | StatementEvent] = [
         occurred_on=date(2015, 10, 7), confidence=0.8,
     ),
 ]  # fmt: skip
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    s = Store(database_url)
-    await s.start()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def ids(store: Store, **filters: Any) -> set[str]:

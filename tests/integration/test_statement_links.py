@@ -10,7 +10,6 @@ serves them, are strike events that exist after merging.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,16 +42,6 @@ def statement(eid: str, related: list[str]) -> StatementEvent:
         event_id=eid, speaker={"name": "Ahmet Davutoglu", "affiliation": "Turkey"}, statement_type="criticism",
         content="a grave mistake", related_event_ids=related, occurred_on=date(2015, 10, 7),
     )  # fmt: skip
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    s = Store(database_url)
-    await s.start()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def served(store: Store, event_id: str) -> dict[str, Any]:
