@@ -1025,16 +1025,35 @@ def merge_statement(old: StatementEvent, new: StatementEvent) -> StatementEvent:
     )
 
 
+def statement_block_key(statement: StatementEvent) -> str:
+    """Statements that can be one quote share a speaker and a type (see :func:`same_statement`): the
+    merge agent partitions by this key, so every copy of a quote meets the same state."""
+    return f"{statement.speaker.name.lower()}|{statement.statement_type.value}"
+
+
+@dataclass
+class StatementBlock:
+    """The statements of one block, as :class:`services.extract.merge.Block` holds strikes."""
+
+    events: list[StatementEvent] = field(default_factory=list)
+
+    def add(self, candidate: StatementEvent) -> tuple[StatementEvent, bool]:
+        """Returns (statement, grew): grew is True for a new statement or one that gained a source
+        article. A re-delivered copy finds its own statement and adds nothing."""
+        for i, existing in enumerate(self.events):
+            if same_statement(existing, candidate):
+                merged = merge_statement(existing, candidate)
+                self.events[i] = merged
+                return merged, len(merged.sources) != len(existing.sources)
+        self.events.append(candidate)
+        return candidate, True
+
+
 def merge_statements(statements: Iterable[StatementEvent]) -> list[StatementEvent]:
-    out: list[StatementEvent] = []
+    block = StatementBlock()
     for stmt in statements:
-        for i, existing in enumerate(out):
-            if same_statement(existing, stmt):
-                out[i] = merge_statement(existing, stmt)
-                break
-        else:
-            out.append(stmt)
-    return out
+        block.add(stmt)
+    return block.events
 
 
 def remap_related(statement: StatementEvent, aliases: dict[str, str]) -> StatementEvent:
