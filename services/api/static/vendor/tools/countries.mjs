@@ -34,6 +34,19 @@ function ringCentroid(ring) {
   return [+(x / (3 * a)).toFixed(2), +(y / (3 * a)).toFixed(2)];
 }
 
+// A ring that crosses the antimeridian (Russia's Chukotka, Fiji) jumps from 180 to -180, which a map
+// draws as a band across the world: continue it past 180 instead (Leaflet takes longitudes > 180).
+// Antarctica's ring runs along the whole edge on purpose and is left alone.
+function unwrap(coords, iso2) {
+  if (iso2 === "AQ") return coords;
+  const polys = typeof coords[0][0][0] === "number" ? [coords] : coords;
+  const out = polys.map((poly) => poly.map((ring) => {
+    const xs = ring.map((c) => c[0]);
+    return Math.max(...xs) - Math.min(...xs) > 300 ? ring.map(([x, y]) => [x < 0 ? x + 360 : x, y]) : ring;
+  }));
+  return typeof coords[0][0][0] === "number" ? out[0] : out;
+}
+
 const features = fc.features.map((f) => {
   const polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
   const largest = polys.reduce((best, p) => (Math.abs(ringArea(p[0])) > Math.abs(ringArea(best[0])) ? p : best));
@@ -42,7 +55,7 @@ const features = fc.features.map((f) => {
   return {
     type: "Feature",
     properties: { name, iso2, label: labels[iso2] || ringCentroid(largest[0]) },
-    geometry: { type: f.geometry.type, coordinates: round(f.geometry.coordinates) },
+    geometry: { type: f.geometry.type, coordinates: round(unwrap(f.geometry.coordinates, iso2)) },
   };
 });
 writeFileSync("countries.geojson", JSON.stringify({ type: "FeatureCollection", features }));
