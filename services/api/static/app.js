@@ -343,6 +343,7 @@ const mapEl = $("map");
 const map = L.map(mapEl, { worldCopyJump: true, minZoom: 1, maxZoom: 12, zoomSnap: 0.5, attributionControl: true,
   maxBounds: [[-85, -400], [85, 400]] }).setView([30, 20], 2);
 map.attributionControl.setPrefix("").addAttribution("Natural Earth · Leaflet");
+window.warwireMap = map; // for tests and the console
 const countries = new Map(); // iso2 -> GeoJSON feature
 const countryLayer = L.geoJSON(null, { interactive: false,
   style: { color: "#3a4858", weight: 0.8, fillColor: "#1c2631", fillOpacity: 1 } }).addTo(map);
@@ -385,7 +386,8 @@ function alertIcon(sev) {
   const s = SEVERITY[sev] || SEVERITY.low;
   const fill = cssVar(`--sev-${sev}`) || "#ffc24b";
   const ink = sev === "critical" ? "#fff" : "#000";
-  return L.divIcon({ className: "", iconSize: [28, 28], iconAnchor: [14, 14],
+  // Anchored below-left of the icon, so that it sits beside the event's own marker rather than on it.
+  return L.divIcon({ className: "", iconSize: [28, 28], iconAnchor: [-4, 30],
     html: `<div class="mk-alert sev-${sev}"><svg viewBox="0 0 20 20" aria-hidden="true"><path d="${s.icon}" fill="${fill}" ` +
       `stroke="#000" stroke-width="1"/><text x="10" y="14.5" text-anchor="middle" font-size="10" font-weight="700" fill="${ink}">!</text></svg></div>` });
 }
@@ -408,6 +410,23 @@ function pointOf(place) {
   return null;
 }
 
+// Leaflet makes markers focusable buttons (keyboard: true) but does not press them on Enter: do it here.
+function pressable(marker, action, decorate, { click = true } = {}) {
+  if (click) marker.on("click", action);
+  marker.on("add", () => {
+    const node = marker.getElement();
+    if (!node) return;
+    if (decorate) decorate(node);
+    if (!node.warwirePressable) {
+      node.warwirePressable = true;
+      node.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); action(); }
+      });
+    }
+  });
+  return marker;
+}
+
 let userMoved = false, fitting = false;
 for (const type of ["wheel", "pointerdown", "touchstart", "keydown"]) mapEl.addEventListener(type, () => { userMoved = true; }, { passive: true });
 function drawMap(shownEvents, shownAlerts) {
@@ -422,8 +441,7 @@ function drawMap(shownEvents, shownAlerts) {
       if (p.lat != null && p.lon != null) {
         const m = L.marker([p.lat, p.lon], { icon: markerIcon(t, p.geo_precision, ev.event_id === selectedId),
           title: `${words(t)}: ${p.name}`, alt: `${words(t)} at ${p.name}`, keyboard: true, riseOnHover: true });
-        m.on("click", () => showEvent(ev.event_id));
-        m.on("add", () => { const e = m.getElement(); if (e) { e.dataset.id = ev.event_id; e.classList.add("ev-marker"); } });
+        pressable(m, () => showEvent(ev.event_id), (e) => { e.dataset.id = ev.event_id; e.classList.add("ev-marker"); });
         m.bindTooltip(p.name, { permanent: true, direction: "right", offset: [12, 0], className: "lbl" });
         markers.push(m); bounds.push([p.lat, p.lon]); located = true;
         if (p.geo_precision === 3 || p.geo_precision === 2) {
@@ -464,8 +482,8 @@ function drawMap(shownEvents, shownAlerts) {
     const label = labelPoint(iso2);
     const badge = L.marker(label, { keyboard: true, title: `${evs.length} country-level event(s) in ${f.properties.name}`,
       icon: L.divIcon({ className: "mk-area", iconSize: null, html: "" }) });
-    badge.on("add", () => { const e = badge.getElement(); e.textContent = `${f.properties.name} · ${evs.length}`;
-      e.dataset.country = iso2; e.classList.add("ev-area"); });
+    pressable(badge, () => badge.openPopup(), (e) => { e.textContent = `${f.properties.name} · ${evs.length}`;
+      e.dataset.country = iso2; e.classList.add("ev-area"); }, { click: false }); // bindPopup opens it on a click
     const popup = () => {
       const box = el("div");
       box.appendChild(el("strong", {}, `${f.properties.name}: country-level events`));
@@ -493,8 +511,7 @@ function drawMap(shownEvents, shownAlerts) {
     if (!at) continue;
     const m = L.marker(at, { icon: alertIcon(al.severity), keyboard: true, zIndexOffset: 1000,
       title: `${SEVERITY[al.severity].label} alert: ${kindName(al.kind)}`, alt: al.title });
-    m.on("click", () => showAlert(al.alert_id));
-    m.on("add", () => { const e = m.getElement(); if (e) { e.dataset.alertId = al.alert_id; e.classList.add("alert-marker"); } });
+    pressable(m, () => showAlert(al.alert_id), (e) => { e.dataset.alertId = al.alert_id; e.classList.add("alert-marker"); });
     m.addTo(alertLayer);
   }
   mapEl.dataset.events = String(shownEvents.length);
@@ -685,7 +702,7 @@ function openDetail() {
   detail.scrollTop = 0;
   detail.focus({ preventScroll: true });
 }
-let detailToken = 0;
+let detailToken = 0, detailIsCopy = false; // detailIsCopy: shown from this page's copy while the API was down
 async function showEvent(id) {
   const token = ++detailToken;
   selectedId = id; writeURL(); select("e:" + id);
@@ -700,6 +717,8 @@ async function showEvent(id) {
   if (token !== detailToken) return;
   detailBody.replaceChildren();
   detailBody.dataset.eventId = id;
+  detailIsCopy = Boolean(note);
+  delete detailBody.dataset.alertId;
   if (!ev) {
     detailBody.appendChild(el("h3", { id: "detail-title" }, "Event unavailable"));
     detailBody.appendChild(el("p", { class: "warn" }, note));
@@ -806,7 +825,10 @@ function connect() {
     retryDelay = 1000;
     if (downSince !== null) {
       const since = downSince;
-      try { await catchUp(since); downSince = null; $("stale").hidden = true; }
+      try {
+        await catchUp(since); downSince = null; $("stale").hidden = true;
+        if (detailIsCopy && !detail.hidden && detailBody.dataset.eventId) showEvent(detailBody.dataset.eventId);
+      }
       catch (err) { console.warn("catch-up failed, will retry", err); return; }
     }
     setStatus("live", "live");
