@@ -187,6 +187,9 @@ def test_live_page(stack: Stack, kafka_bootstrap: str, unique: str, tmp_path: Pa
             expect(page.locator(".ev-marker .mk.t-air_strike")).to_have_count(1)
             expect(page.locator(".ev-area[data-country=SY]")).to_contain_text("Syria · 1")
             expect(page.locator("#map")).to_have_attribute("data-arcs", "2")
+            # One spoken summary for the arrivals, not one announcement per item.
+            expect(page.locator("#announcer")).to_contain_text("new event")
+            assert page.locator("[aria-live]").count() == 1
             # The timeline: one bar per strike day.
             expect(page.locator("#timeline rect.bar")).to_have_count(3)
             shot(page, "01-events")
@@ -248,6 +251,13 @@ def test_live_page(stack: Stack, kafka_bootstrap: str, unique: str, tmp_path: Pa
             shot(page, "03-filter-theater-SY")
             page.click("#f-reset")
             expect(feed).to_have_count(3)
+            page.select_option("#f-min-severity", "high")  # severity: the alert lane (and its markers)
+            expect(lane).to_have_count(1)
+            expect(lane.first).to_have_attribute("data-severity", "high")
+            expect(page.locator(".alert-marker")).to_have_count(1)
+            page.wait_for_function("location.search.includes('min_severity=high')")
+            page.click("#f-reset")
+            expect(lane).to_have_count(2)
             page.wait_for_function("!location.search.includes('country=')")
 
             # -- the timeline brush narrows the map and the feed -----------------------------------------
@@ -273,18 +283,23 @@ def test_live_page(stack: Stack, kafka_bootstrap: str, unique: str, tmp_path: Pa
             page.click("#brush-clear")
             expect(feed).to_have_count(3)
 
-            # -- zoom: the wheel, then the + button up to where place labels show -------------------------
+            # -- zoom: the wheel over Odesa, down to where place labels show ---------------------------------
             zoom = float(page.locator("#map").get_attribute("data-zoom") or 0)
-            m = page.locator("#map").bounding_box()
-            assert m is not None
-            page.mouse.move(m["x"] + m["width"] / 2, m["y"] + m["height"] / 2)
-            page.mouse.wheel(0, -400)
-            page.wait_for_function(f"+document.getElementById('map').dataset.zoom > {zoom}", timeout=10_000)
-            while float(page.locator("#map").get_attribute("data-zoom") or 0) < 6:
-                before = page.locator("#map").get_attribute("data-zoom")
-                page.click(".leaflet-control-zoom-in")
-                page.wait_for_function(f"document.getElementById('map').dataset.zoom !== '{before}'")
+            assert page.locator("#map.no-labels").count() == 1
+            odesa_marker = page.locator(f".ev-marker[data-id='{odesa['event_id']}']")
+            for _ in range(8):
+                current = page.locator("#map").get_attribute("data-zoom")
+                if float(current or 0) >= 6:
+                    break
+                at = odesa_marker.bounding_box()
+                assert at is not None
+                page.mouse.move(at["x"] + at["width"] / 2, at["y"] + at["height"] / 2)
+                page.mouse.wheel(0, -300)
+                page.wait_for_function(f"document.getElementById('map').dataset.zoom !== '{current}'")
+            assert float(page.locator("#map").get_attribute("data-zoom") or 0) >= max(6, zoom + 1)
             expect(page.locator("#map.no-labels")).to_have_count(0)
+            expect(page.locator(".leaflet-tooltip.lbl", has_text="Odesa")).to_be_visible()
+            expect(page.locator(".country-lbl", has_text="Ukraine")).to_be_visible()
             shot(page, "05-zoomed")
             page.click("#fit")
 

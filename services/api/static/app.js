@@ -108,7 +108,14 @@ function filters() {
   if (f.since && f.until && f.since > f.until) delete f.until;
   return f;
 }
+// On a phone the filters fold away (their summary counts the active ones); elsewhere they stay open.
+const filterBox = $("filter-box");
+if (matchMedia("(max-width: 700px)").matches && !location.search.match(/(country|actor|type|confidence|since|until|severity)=/)) {
+  filterBox.open = false;
+}
 function writeURL() {
+  const n = Object.keys(filters()).length + (brush ? 1 : 0);
+  $("filter-count").textContent = n ? `(${n} active)` : "";
   const q = new URLSearchParams(filters());
   if (brush) q.set("range", brush.join(".."));
   if (selectedId) q.set("event", selectedId);
@@ -353,8 +360,16 @@ const arcLayer = L.layerGroup().addTo(map);       // launch -> target
 const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true,
   iconCreateFunction: (c) => {
     const n = c.getChildCount(), size = n < 10 ? 34 : n < 100 ? 40 : 46;
-    return L.divIcon({ html: `<span>${n}</span>`, className: "cluster", iconSize: [size, size] });
+    return L.divIcon({ html: `<span>${n}<i class="sr-only"> events here: press Enter to zoom in</i></span>`,
+      className: "cluster", iconSize: [size, size] });
   } }).addTo(map);
+// A cluster is a button too: Enter zooms into it (or fans it out at the last zoom), as a click does.
+clusters.on("clusterkeydown", (e) => {
+  const key = e.originalEvent && e.originalEvent.key;
+  if (key !== "Enter" && key !== " ") return;
+  e.originalEvent.preventDefault();
+  if (map.getZoom() >= map.getMaxZoom()) e.layer.spiderfy(); else e.layer.zoomToBounds({ padding: [30, 30] });
+});
 const alertLayer = L.layerGroup().addTo(map);
 
 async function loadCountries() {
@@ -877,6 +892,7 @@ window.addEventListener("popstate", () => { readURL(); render(); });
 
 // Start: open the stream first, then load the listings, so nothing falls between the two.
 const linkedEvent = readURL();
+writeURL(); // normalised, and the count of active filters shown
 loadCountries().catch((e) => console.warn("base map", e));
 connect();
 loadAll().catch((e) => { console.warn("recent", e); render(); });
