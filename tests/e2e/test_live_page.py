@@ -313,6 +313,9 @@ def test_live_page(stack: Stack, kafka_bootstrap: str, unique: str, tmp_path: Pa
             # -- keyboard: skip link, Tab to a feed item, Enter opens it, Escape closes it ------------------
             page.goto(api + "/")
             expect(feed).to_have_count(3, timeout=20_000)
+            # After a reload, too, events and alerts are newest first, each in their own list.
+            assert [li.get_attribute("data-id") for li in feed.all()] == [e["event_id"] for e in evs]
+            expect(lane.first).to_contain_text("Geographic expansion")
             page.keyboard.press("Tab")
             expect(page.locator("a.skip")).to_be_focused()
             page.keyboard.press("Enter")

@@ -170,7 +170,7 @@ async function api(path) {
   const response = await fetch(path, { headers: { Accept: "application/json" } });
   const date = response.headers.get("Date");
   if (date) serverSkewMs = Date.parse(date) - Date.now();
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  if (!response.ok) throw Object.assign(new Error(`${path}: HTTP ${response.status}`), { status: response.status });
   return response.json();
 }
 const serverNow = () => Date.now() + serverSkewMs;
@@ -217,7 +217,7 @@ function addAlert(al, { live = false } = {}) {
   return true;
 }
 const fresh = new Set();
-// Adds a newest-first page so that its first item ends up newest (ranks below/above what is known).
+// Adds a newest-first page of events stored after everything known (the stream, a catch-up).
 function addEventPage(items, { live = false } = {}) {
   const known = [...order.values()];
   const top = known.length ? Math.max(...known) : 0;
@@ -230,12 +230,10 @@ function addEventPage(items, { live = false } = {}) {
   return changed;
 }
 
-// Newest first: by when the event was first ingested (the order in which the API first stores and lists
-// events), then by arrival on this page; so the order after a reload is the order seen live.
-const firstSeen = (ev) => ev.ingested_at || ev.extracted_at || "";
-function newestFirst(a, b) {
-  return firstSeen(b).localeCompare(firstSeen(a)) || order.get(b.event_id) - order.get(a.event_id);
-}
+// Newest first in the API's order (when each event was first stored): a listing gives that order, and
+// an event new to the page over the stream or in a catch-up was stored after everything known. An
+// update keeps its place, as in the listing; so the order after a reload is the order seen live.
+const newestFirst = (a, b) => order.get(b.event_id) - order.get(a.event_id);
 
 // --- rendering (batched: at most one pass every RENDER_MS, however fast messages come) ------------------
 const RENDER_MS = 200;
@@ -725,14 +723,15 @@ async function showEvent(id) {
   try {
     ev = await api(`/v1/events/${encodeURIComponent(id)}`);
   } catch (err) {
-    ev = events.get(id) || null;
-    note = ev ? "The API is unreachable: showing the copy this page has (no version history)."
+    ev = err.status === 404 ? null : events.get(id) || null;
+    note = err.status === 404 ? `There is no event ${id}.`
+      : ev ? "The API is unreachable: showing the copy this page has (no version history)."
       : "The API is unreachable and this page has no copy of the event.";
   }
   if (token !== detailToken) return;
   detailBody.replaceChildren();
   detailBody.dataset.eventId = id;
-  detailIsCopy = Boolean(note);
+  detailIsCopy = Boolean(ev && note);
   delete detailBody.dataset.alertId;
   if (!ev) {
     detailBody.appendChild(el("h3", { id: "detail-title" }, "Event unavailable"));
@@ -810,9 +809,17 @@ function setStatus(state, text) {
   $("status").className = `status ${state}`;
   $("status").textContent = text;
 }
+// The first page of the listings with the current filters. The events shown become that page in its order,
+// plus whatever the stream brought while it was being read.
 async function loadAll() {
+  const mark = nextRank;
   const [evs, als] = await Promise.all([api(`/v1/events?${eventQuery({ limit: 200 })}`), api(`/v1/alerts?${alertQuery({ limit: 100 })}`)]);
-  addEventPage(evs.items);
+  const listed = new Set(evs.items.map((d) => d.event_id));
+  for (const [id, rank] of order) {
+    if (rank < mark && !listed.has(id)) { order.delete(id); events.delete(id); items.delete("e:" + id); }
+  }
+  evs.items.forEach((d, i) => { if (!(order.get(d.event_id) >= mark)) order.set(d.event_id, mark - 1 - i); });
+  for (const d of evs.items) addEvent(d);
   for (const a of als.items) addAlert(a);
   render();
 }
@@ -833,30 +840,49 @@ async function catchUp(sinceMs) {
   render();
 }
 let source = null, retryTimer = null, retryDelay = 1000;
+let loaded = false, syncing = false;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Once the stream is open (so the server has fixed where it starts from), read the listings: the first
+// page at start, or everything stored since `downSince` after an outage. Retried until it succeeds.
+async function sync() {
+  if (syncing) return;
+  syncing = true;
+  try {
+    while (source && source.readyState === EventSource.OPEN) {
+      try {
+        if (!loaded) await loadAll();
+        else if (downSince !== null) await catchUp(downSince);
+        loaded = true;
+        downSince = null;
+        $("stale").hidden = true;
+        setStatus("live", "live");
+        if (detailIsCopy && !detail.hidden && detailBody.dataset.eventId) showEvent(detailBody.dataset.eventId);
+        render();
+        return;
+      } catch (err) {
+        console.warn("reading the listings failed; retrying", err);
+        await sleep(3000);
+      }
+    }
+  } finally {
+    syncing = false;
+  }
+}
 function connect() {
   const q = lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : "";
   source = new EventSource(`/v1/stream${q}`);
-  source.addEventListener("open", async () => {
-    retryDelay = 1000;
-    if (downSince !== null) {
-      const since = downSince;
-      try {
-        await catchUp(since); downSince = null; $("stale").hidden = true;
-        if (detailIsCopy && !detail.hidden && detailBody.dataset.eventId) showEvent(detailBody.dataset.eventId);
-      }
-      catch (err) { console.warn("catch-up failed, will retry", err); return; }
-    }
-    setStatus("live", "live");
-    render();
-  });
+  source.addEventListener("open", () => { retryDelay = 1000; sync(); });
   source.addEventListener("error", () => {
-    // Everything stored before this point (less a margin for the heartbeat interval and clock steps) was
-    // seen; from there on, a catch-up re-reads the listings once the stream is back.
-    if (downSince === null) downSince = serverNow() - 60000;
+    if (downSince === null) {
+      // Everything stored before this point (less a margin for the heartbeat interval and clock steps) was
+      // seen; from there on, a catch-up re-reads the listings once the stream is back.
+      downSince = serverNow() - 60000;
+      const banner = $("stale");
+      banner.textContent = `The API has been unreachable since ${humanTime(new Date().toISOString())}: ` +
+        "what is shown may be stale. Reconnecting…";
+      banner.hidden = false;
+    }
     setStatus("down", "reconnecting…");
-    const banner = $("stale");
-    banner.textContent = `The API is unreachable since ${humanTime(new Date().toISOString())}: the data below may be stale. Reconnecting…`;
-    banner.hidden = false;
     if (source.readyState === EventSource.CLOSED) { // an HTTP error: EventSource gives up, so retry here
       source.close();
       clearTimeout(retryTimer);
@@ -890,11 +916,12 @@ form.addEventListener("submit", (e) => { e.preventDefault(); filtersChanged(); }
 form.addEventListener("reset", () => setTimeout(() => { brush = null; filtersChanged(); }, 0));
 window.addEventListener("popstate", () => { readURL(); render(); });
 
-// Start: open the stream first, then load the listings, so nothing falls between the two.
+// Start: open the stream first, then (once it is open) read the listings, so nothing falls between the two.
 const linkedEvent = readURL();
 writeURL(); // normalised, and the count of active filters shown
 loadCountries().catch((e) => console.warn("base map", e));
 connect();
-loadAll().catch((e) => { console.warn("recent", e); render(); });
+// Should the stream not open (a proxy that does not pass it), show the listings all the same.
+setTimeout(() => { if (!loaded) loadAll().then(() => { loaded = true; }, (e) => console.warn("listings", e)); }, 5000);
 if (linkedEvent) showEvent(linkedEvent);
 render();
