@@ -371,7 +371,7 @@ clusters.on("clusterkeydown", (e) => {
 const alertLayer = L.layerGroup().addTo(map);
 
 async function loadCountries() {
-  const fc = await api("/static/vendor/countries.geojson");
+  const fc = await api("/static/vendor/countries.geo.json");
   countryLayer.addData(fc);
   for (const f of fc.features) {
     if (!f.properties.iso2) continue;

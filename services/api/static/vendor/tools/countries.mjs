@@ -1,4 +1,4 @@
-// One-off build of vendor/countries.geojson from the vendored world-atlas TopoJSON (countries-110m.json):
+// One-off build of vendor/countries.geo.json from the vendored world-atlas TopoJSON (countries-110m.json):
 // GeoJSON features with {name, iso2, label: [lon, lat]} (label: the centroid of the largest polygon,
 // where the page shades a country-level event and ends a launch arc), coordinates rounded to 0.01 deg.
 // Run from services/api/static/vendor with the npm packages topojson-client@3.1.0 and
@@ -58,5 +58,5 @@ const features = fc.features.map((f) => {
     geometry: { type: f.geometry.type, coordinates: round(unwrap(f.geometry.coordinates, iso2)) },
   };
 });
-writeFileSync("countries.geojson", JSON.stringify({ type: "FeatureCollection", features }));
+writeFileSync("countries.geo.json", JSON.stringify({ type: "FeatureCollection", features }));
 console.log(features.length, "countries;", features.filter((f) => !f.properties.iso2).map((f) => f.properties.name));
