@@ -282,6 +282,14 @@ def test_live_page(stack: Stack, kafka_bootstrap: str, unique: str, tmp_path: Pa
             shot(page, "04-brush")
             page.click("#brush-clear")
             expect(feed).to_have_count(3)
+            # The same by keyboard: an arrow picks the last day, Escape clears the range.
+            page.locator("#timeline").focus()
+            page.keyboard.press("ArrowLeft")
+            expect(page.locator("#brush-label")).to_have_text("2 Jun 2026 – 2 Jun 2026")
+            expect(feed).to_have_count(1)
+            page.keyboard.press("Escape")
+            expect(feed).to_have_count(3)
+            expect(page.locator("#brush-clear")).to_be_hidden()
 
             # -- zoom: the wheel over Odesa, down to where place labels show ---------------------------------
             zoom = float(page.locator("#map").get_attribute("data-zoom") or 0)

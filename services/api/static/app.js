@@ -664,6 +664,22 @@ tl.addEventListener("pointerup", (e) => {
   writeURL(); render();
 });
 $("brush-clear").addEventListener("click", () => { brush = null; userMoved = false; writeURL(); render(); });
+// The keyboard: ← and → move the range by one bar (from the last bar when there is none), Shift with one
+// widens it that way, Escape clears it.
+tl.addEventListener("keydown", (e) => {
+  if (!tlDomain) return;
+  const [d0, d1, per] = tlDomain;
+  if (e.key === "Escape" && brush) { e.preventDefault(); brush = null; }
+  else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+    e.preventDefault();
+    const step = e.key === "ArrowLeft" ? -per : per;
+    let [a, b] = brush ? [dayNum(brush[0]), dayNum(brush[1])] : [d1 - per + 1 - step, d1 - step];
+    if (e.shiftKey && brush) { if (step < 0) a += step; else b += step; } else { a += step; b += step; }
+    a = Math.max(d0, Math.min(a, d1 - per + 1)); b = Math.max(a + per - 1, Math.min(b, d1));
+    brush = [numDay(a), numDay(b)];
+  } else return;
+  userMoved = false; writeURL(); render();
+});
 new ResizeObserver(() => drawTimeline()).observe(tl);
 
 // --- the detail panel --------------------------------------------------------------------------------
