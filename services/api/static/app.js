@@ -200,12 +200,12 @@ function headline(ev) {
 
 // --- ingest of documents -----------------------------------------------------------------------------
 let pendingNew = { events: 0, alerts: 0 };
-function addEvent(ev, { live = false, rank } = {}) {
+function addEvent(ev, { live = false } = {}) {
   const old = events.get(ev.event_id);
   if (old && old.version >= ev.version) return false;
   events.set(ev.event_id, ev);
-  if (!order.has(ev.event_id)) order.set(ev.event_id, rank !== undefined ? rank : nextRank++);
-  if (live) { fresh.add("e:" + ev.event_id); if (!old) pendingNew.events++; }
+  if (!order.has(ev.event_id)) order.set(ev.event_id, nextRank++);
+  if (live) { fresh.add("e:" + ev.event_id); if (!old && eventMatches(ev)) pendingNew.events++; }
   for (const al of alerts.values()) if ((al.event_ids || []).includes(ev.event_id)) placeAlertsLater();
   return true;
 }
@@ -213,7 +213,7 @@ function addAlert(al, { live = false } = {}) {
   const old = alerts.get(al.alert_id);
   if (old && old.version >= al.version) return false;
   alerts.set(al.alert_id, al);
-  if (live) { fresh.add("a:" + al.alert_id); if (!old) pendingNew.alerts++; }
+  if (live) { fresh.add("a:" + al.alert_id); if (!old && alertMatches(al)) pendingNew.alerts++; }
   return true;
 }
 const fresh = new Set();
@@ -440,7 +440,7 @@ function pressable(marker, action, decorate, { click = true } = {}) {
   return marker;
 }
 
-let userMoved = false, fitting = false;
+let userMoved = false; // once the user pans or zooms, new events no longer refit the map
 for (const type of ["wheel", "pointerdown", "touchstart", "keydown"]) mapEl.addEventListener(type, () => { userMoved = true; }, { passive: true });
 function drawMap(shownEvents, shownAlerts) {
   clusters.clearLayers(); areaLayer.clearLayers(); arcLayer.clearLayers(); alertLayer.clearLayers();
@@ -490,7 +490,7 @@ function drawMap(shownEvents, shownAlerts) {
     const f = countries.get(iso2);
     const shade = evs.some((e) => e.event_type === "strike") ? colour("air_strike") : colour("statement");
     const area = L.geoJSON(f, { style: { color: shade, weight: 1.5, fillColor: shade,
-      fillOpacity: Math.min(0.15 + 0.07 * evs.length, 0.5), className: "area" } });
+      fillOpacity: Math.min(0.12 + 0.04 * evs.length, 0.3), className: "area" } });
     area.addTo(areaLayer);
     const label = labelPoint(iso2);
     const badge = L.marker(label, { keyboard: true, title: `${evs.length} country-level event(s) in ${f.properties.name}`,
@@ -534,9 +534,7 @@ function drawMap(shownEvents, shownAlerts) {
   if (!userMoved && bounds.length) fit(bounds);
 }
 function fit(bounds) {
-  fitting = true;
   map.fitBounds(L.latLngBounds(bounds).pad(0.3), { maxZoom: 7, animate: false });
-  fitting = false;
 }
 function flyToCountry(iso2) {
   const f = countries.get(iso2);
