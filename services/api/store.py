@@ -120,6 +120,7 @@ class AlertFilters:
     min_severity: str | None = None
     theater: str | None = None
     since: datetime | None = None
+    updated_since: datetime | None = None
 
 
 @dataclass
@@ -586,6 +587,8 @@ class Store:
             conds.append(AlertRow.theater == f.theater.upper())
         if f.since:
             conds.append(AlertRow.raised_at >= f.since)
+        if f.updated_since:
+            conds.append(AlertRow.updated_at >= f.updated_since)
         q = select(AlertRow.order_seq, AlertRow.payload)
         if conds:
             q = q.where(and_(*conds))
