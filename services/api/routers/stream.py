@@ -64,7 +64,7 @@ async def stream(
     async def messages() -> AsyncIterator[bytes]:
         nonlocal cursor
         yield b"retry: 2000\n\n"
-        while not await request.is_disconnected():
+        while not await request.is_disconnected() and not (feed is not None and feed.closed):
             # From the shared in-memory buffer; from the store when the client is further behind.
             rows = feed.since(cursor) if feed is not None else None
             if rows is None:
