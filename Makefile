@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo demo-once test lint faults unit integration kafka-start kafka-stop contracts clean
+.PHONY: setup demo demo-once test lint faults unit integration kafka-start kafka-stop kafka-cluster-start kafka-cluster-stop contracts clean
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +38,13 @@ kafka-start: setup
 
 kafka-stop:
 	bash scripts/kafka.sh stop
+
+## A local 3-node KRaft cluster on 127.0.0.1:9192,9194,9196 (replication factor 3, min.insync.replicas 2).
+kafka-cluster-start: setup
+	bash scripts/kafka.sh cluster-start
+
+kafka-cluster-stop:
+	bash scripts/kafka.sh cluster-stop
 
 contracts: setup
 	$(PY) -m services.cli contracts
