@@ -49,6 +49,13 @@ def min_insync_of(bootstrap: str, topics: list[str]) -> dict[str, str]:
         admin.close()
 
 
+def reports_held(events: list[dict[str, Any]]) -> Counter[str]:
+    """How many strike events in the API hold each strike report: as their id or merged into them."""
+    return Counter(
+        i for e in events if e["event_type"] == "strike" for i in {e["event_id"], *e["merged_ids"]}
+    )
+
+
 def busiest_leader(cluster: LocalCluster, partitions: dict[str, list[dict[str, Any]]]) -> LocalBroker:
     """The node that leads most of our partitions: killing it moves the most leaders."""
     leaders = Counter(p["leader_id"] for ps in partitions.values() for p in ps)
@@ -56,6 +63,7 @@ def busiest_leader(cluster: LocalCluster, partitions: dict[str, list[dict[str, A
 
 
 def test_a_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path, unique: str) -> None:
+    from services.extract.extractor import events_of
     from services.extract.nlp import default_extractor
 
     started = time.monotonic()
@@ -63,6 +71,8 @@ def test_a_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path,
     offline = default_extractor().extract(normalised(pushes))
     want_statements = {s.event_id for r in offline for s in r.statements}
     want_strike_articles = {r.article_id for r in offline if r.strikes}
+    want_reports = {s.event_id for r in offline for s in r.strikes}  # each strike report of each article
+    clean = events_of(offline)  # what one clean run stores (how reports merge depends on their order)
     third = len(pushes) // 3
     want_while_down = {s.event_id for r in offline[third : 2 * third] for s in r.statements}
 
@@ -113,8 +123,8 @@ def test_a_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path,
         def complete() -> list[dict[str, Any]] | None:
             events = api_all(api)
             statements = {e["event_id"] for e in events if e["event_type"] == "statement"}
-            sources = {s["article_id"] for e in events if e["event_type"] == "strike" for s in e["sources"]}
-            return events if statements >= want_statements and sources >= want_strike_articles else None
+            reports = set(reports_held(events))
+            return events if statements >= want_statements and reports >= want_reports else None
 
         events = wait_for(complete, 240, "every article's events in the API after the broker is back") or []
         complete_s = time.monotonic() - restarted_at
@@ -149,10 +159,15 @@ def test_a_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path,
     for e in strikes:
         cited = [s["article_id"] for s in e["sources"]]
         assert len(cited) == len(set(cited)), f"{e['event_id']} cites an article twice"
+    assert {s["article_id"] for e in strikes for s in e["sources"]} == want_strike_articles
+    held = reports_held(events)
+    assert set(held) == want_reports  # every strike report is in an event, and nothing else is
+    assert [r for r, n in held.items() if n > 1] == []  # and in one event only
     print(json.dumps({"articles": len(pushes), "killed_node": victim.node_id if victim else None,
+                      "events_clean_run": len(clean), "events_stored": len(events),
                       "statements_expected": len(want_statements), "statements_stored": len(statements),
-                      "strike_articles_expected": len(want_strike_articles), "strikes_stored": len(strikes),
-                      "events_stored": len(events), "duplicated": duplicated, "lost": 0,
+                      "strike_reports_expected": len(want_reports), "strikes_clean_run":
+                      sum(1 for e in clean if e.event_type == "strike"), "strikes_stored": len(strikes), "duplicated": duplicated, "lost": 0,
                       "new_actor_alerts": len(want_alerts), "broker_down_s": round(down_s, 1),
                       "complete_after_restart_s": round(complete_s, 1),
                       "pushes_retried": sum(1 for s in during.statuses if s != 202),
