@@ -26,7 +26,7 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-## Fault-injection tests (SIGKILL of the extract and of the alert worker mid-stream, then a restart); CI runs them.
+## Fault-injection tests (SIGKILL of the extract and of the alert worker, of one broker of a 3-node cluster, mid-stream, then a restart); CI runs them.
 faults: setup
 	$(PY) -m pytest -q -ra -m faults $(PYTEST_ARGS)
 
