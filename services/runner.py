@@ -123,8 +123,13 @@ class LocalCluster:
         return ",".join(node.bootstrap for node in self.nodes)
 
     def start(self) -> None:
-        """Start every node at once: a node is ready only when a majority of controllers has a leader."""
-        self._each(LocalBroker.start)
+        """Start every node at once: a node is ready only when a majority of controllers has a leader.
+        If one fails, the others are stopped, so no broker outlives a failed start."""
+        try:
+            self._each(LocalBroker.start)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         self._each(LocalBroker.stop)
