@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo demo-once test lint faults unit integration kafka-start kafka-stop contracts clean
+.PHONY: setup demo demo-once test lint faults unit integration kafka-start kafka-stop kafka-cluster-start kafka-cluster-stop contracts clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,7 +26,7 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-## Fault-injection tests (SIGKILL of the extract and of the alert worker mid-stream, then a restart); CI runs them.
+## Fault-injection tests (SIGKILL of the extract and of the alert worker, of one broker of a 3-node cluster, mid-stream, then a restart); CI runs them.
 faults: setup
 	$(PY) -m pytest -q -ra -m faults $(PYTEST_ARGS)
 
@@ -38,6 +38,13 @@ kafka-start: setup
 
 kafka-stop:
 	bash scripts/kafka.sh stop
+
+## A local 3-node KRaft cluster on 127.0.0.1:9192,9194,9196 (replication factor 3, min.insync.replicas 2).
+kafka-cluster-start: setup
+	bash scripts/kafka.sh cluster-start
+
+kafka-cluster-stop:
+	bash scripts/kafka.sh cluster-stop
 
 contracts: setup
 	$(PY) -m services.cli contracts

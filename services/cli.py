@@ -63,7 +63,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = IngestSettings()
     names = TopicNames(settings.topic_prefix)
-    ensure_topics(settings.bootstrap_list, names)
+    ensure_topics(settings.bootstrap_list, names, replication_factor=settings.topic_replication_factor)
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
     ingestor = Ingestor(
         publisher, SeenStore(settings.ingest_state_path), max_bytes=settings.ingest_max_article_bytes

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,20 +61,31 @@ def free_port() -> int:
 
 @dataclass
 class LocalBroker:
-    """A single-node KRaft broker from scripts/kafka.sh on its own ports and data directory. Stopping and
-    starting it again keeps its data (a broker restart), so tests can take the broker away mid-stream."""
+    """A KRaft node from scripts/kafka.sh on its own ports and data directory: a single-node broker, or one
+    node of a LocalCluster. Stopping (or killing) and starting it again keeps its data (a broker restart),
+    so tests can take the broker away mid-stream."""
 
     data_dir: Path
     port: int = field(default_factory=free_port)
     controller_port: int = field(default_factory=free_port)
+    node_id: int = 1
+    # controller.quorum.voters; empty: this node alone.
+    voters: str = ""
+    replication_factor: int = 1
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def voter(self) -> str:
+        return f"{self.node_id}@127.0.0.1:{self.controller_port}"
+
     def _script(self, action: str, *, check: bool) -> None:
         env = dict(os.environ, KAFKA_PORT=str(self.port), KAFKA_CONTROLLER_PORT=str(self.controller_port),
-                   KAFKA_DATA_DIR=str(self.data_dir))  # fmt: skip
+                   KAFKA_DATA_DIR=str(self.data_dir), KAFKA_NODE_ID=str(self.node_id),
+                   KAFKA_QUORUM_VOTERS=self.voters or self.voter,
+                   KAFKA_REPLICATION_FACTOR=str(self.replication_factor))  # fmt: skip
         subprocess.run(["bash", str(ROOT / "scripts" / "kafka.sh"), action], env=env, check=check)
 
     def start(self) -> None:
@@ -81,6 +94,50 @@ class LocalBroker:
     def stop(self) -> None:
         """Controlled shutdown (SIGTERM), waiting until the process is gone."""
         self._script("stop", check=False)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a pulled plug would: no controlled shutdown, waiting until it is gone."""
+        self._script("kill", check=True)
+
+
+@dataclass
+class LocalCluster:
+    """A local KRaft cluster of ``size`` nodes, each broker and controller, on free ports: replication factor
+    ``size`` and min.insync.replicas a majority (2 of 3) for every internal and default-created topic."""
+
+    data_dir: Path
+    size: int = 3
+    nodes: list[LocalBroker] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nodes = [
+            LocalBroker(self.data_dir / f"node-{i}", node_id=i, replication_factor=self.size)
+            for i in range(1, self.size + 1)
+        ]
+        voters = ",".join(node.voter for node in self.nodes)
+        for node in self.nodes:
+            node.voters = voters
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(node.bootstrap for node in self.nodes)
+
+    def start(self) -> None:
+        """Start every node at once: a node is ready only when a majority of controllers has a leader.
+        If one fails, the others are stopped, so no broker outlives a failed start."""
+        try:
+            self._each(LocalBroker.start)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self._each(LocalBroker.stop)
+
+    def _each(self, action: Callable[[LocalBroker], None]) -> None:
+        with ThreadPoolExecutor(max_workers=self.size) as pool:
+            for future in [pool.submit(action, node) for node in self.nodes]:
+                future.result()
 
 
 @dataclass

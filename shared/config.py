@@ -32,6 +32,12 @@ class CommonSettings(BaseSettings):
         default="warwire",
         description="Prefix of every consumer group id / Faust app id.",
     )
+    topic_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replicas of every topic warwire creates (its own and Faust's internal ones); 3 on a "
+        "cluster of 3 or more brokers. Those topics also get min.insync.replicas = a majority of it.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     instance_id: str = Field(
         default_factory=socket.gethostname,

@@ -37,7 +37,8 @@ def make_app(
         broker=[f"kafka://{s}" for s in settings.bootstrap_list],
         value_serializer="raw",
         key_serializer="raw",
-        topic_replication_factor=1,
+        # Topics Faust declares itself (its assignor's) get ours; the rest are made by ensure_topics.
+        topic_replication_factor=settings.topic_replication_factor,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,

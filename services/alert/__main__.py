@@ -17,7 +17,10 @@ def main() -> None:
     configure_logging(settings.log_level)
     settings.require_secret_key()  # a clear error at start: deliveries cannot sign without it
     ensure_topics(
-        settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
+        settings.bootstrap_list,
+        TopicNames(settings.topic_prefix),
+        internal=internal_topics(settings),
+        replication_factor=settings.topic_replication_factor,
     )
     rules = AlertRules.load(settings.alert_rules_path)
     capitals()  # build the lookup now, not on the worker's event loop at the first long-range strike

@@ -298,7 +298,8 @@ class WebhookSupervisor:
 
     async def run(self) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-webhooks",
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+            client_id="warwire-webhooks",
             max_request_size=DEADLETTER_MAX_MESSAGE_BYTES,
         )  # fmt: skip
         await producer.start()

@@ -18,7 +18,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     names = TopicNames(settings.topic_prefix)
     secret_key = settings.require_secret_key()  # a clear error at start, not at the first subscription
-    ensure_topics(settings.bootstrap_list, names)
+    ensure_topics(settings.bootstrap_list, names, replication_factor=settings.topic_replication_factor)
     store = Store(settings.database_url)
     feed = ChangeFeed()
     materialiser = Materialiser(

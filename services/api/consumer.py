@@ -71,7 +71,8 @@ class Materialiser:
             client_id="warwire-api",
         )
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", client_id="warwire-api-dlq",
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+            client_id="warwire-api-dlq",
             max_request_size=DEADLETTER_MAX_MESSAGE_BYTES,
         )  # fmt: skip
         await self.producer.start()

@@ -15,7 +15,10 @@ def main() -> None:
     settings = ExtractSettings()
     configure_logging(settings.log_level)
     ensure_topics(
-        settings.bootstrap_list, TopicNames(settings.topic_prefix), internal=internal_topics(settings)
+        settings.bootstrap_list,
+        TopicNames(settings.topic_prefix),
+        internal=internal_topics(settings),
+        replication_factor=settings.topic_replication_factor,
     )
     pool = ExtractionPool(settings.extract_workers, timeout_s=settings.extract_timeout_s)
     pool.warm_up()

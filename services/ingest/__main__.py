@@ -18,7 +18,7 @@ def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_level)
     names = TopicNames(settings.topic_prefix)
-    ensure_topics(settings.bootstrap_list, names)
+    ensure_topics(settings.bootstrap_list, names, replication_factor=settings.topic_replication_factor)
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
     seen = SeenStore(settings.ingest_state_path)
     ingestor = Ingestor(publisher, seen, max_bytes=settings.ingest_max_article_bytes)

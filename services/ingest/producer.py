@@ -1,4 +1,4 @@
-"""The articles.raw producer (kafka-python): acks=all, retries, compression, key = article_id.
+"""The articles.raw producer (kafka-python): acks=all, idempotent, retries, compression, key = article_id.
 
 ``publish`` blocks until the broker acknowledges, so callers feel backpressure when it is slow and
 get an exception, not silence, when it is gone."""
@@ -31,6 +31,8 @@ class ArticlePublisher:
             bootstrap_servers=bootstrap_servers,
             client_id="warwire-ingest",
             acks="all",
+            # The broker drops a retried batch it already has: a lost acknowledgement is no duplicate.
+            enable_idempotence=True,
             retries=10,
             retry_backoff_ms=200,
             compression_type="gzip",
