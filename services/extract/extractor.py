@@ -95,6 +95,25 @@ class Extractor:
             per_article[i].append((sent, doc))
         return [self._article(a, parsed) for a, parsed in zip(articles, per_article, strict=True)]
 
+    def report_dates(self, article: Article) -> set[date] | None:
+        """Every date a report of ``article`` can carry; None for an undated article, whose reports carry
+        none. It is what ``resolve_date`` gives each sentence in every form extraction reads it: as
+        written, as truecased with the body (the parse) and as truecased alone (a speaker's line). The
+        CLI's streaming merge (services/extract/streaming.py) closes an event once no article still to
+        come can carry a date near its own. Cheap: no parse."""
+        if article.published_at is None:
+            return None
+        published, body = article.published_at.date(), article.body
+        shouting = is_shouting(body)
+        parse_body = self.truecaser(body) if shouting else body
+        dates: set[date] = set()
+        for sent in split_sentences(body):
+            forms = {sent.text, parse_body[sent.start : sent.end]}
+            if shouting:
+                forms.add(self.truecaser(sent.text))
+            dates.update(d for d, _ in map(lambda t: resolve_date(t, published), forms) if d is not None)
+        return dates
+
     # -- per article --------------------------------------------------------------------------
     def _article(self, article: Article, parsed: list[tuple[Sentence, Any]]) -> ExtractionResult:
         # Mentions are found once per sentence and shared by the article context and the strike pass.
