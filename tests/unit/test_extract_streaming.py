@@ -177,3 +177,31 @@ def test_undated_lookahead_keeps_statements_open() -> None:
     look.advance()
     assert look.exhausted and not look.any_undated() and not look.holds(["a", "b"])
     assert list(stream_events([], [], lambda a: None)) == []
+
+
+def _report(aid: str, day: date) -> StrikeEvent:
+    return StrikeEvent(
+        event_id=f"stk_{aid}",
+        strike_type="air_strike",
+        actor={"name": "Russia", "kind": "state_military", "country": "RU"},
+        occurred_on=day,
+        sources=[{"article_id": aid, "source": f"Wire {aid}"}],
+    )
+
+
+@pytest.mark.parametrize("gap_days", [1, 2])
+def test_an_event_stays_open_for_a_report_a_day_away_and_no_longer(gap_days: int) -> None:
+    first, later = date(2024, 6, 20), date(2024, 6, 20 + gap_days)
+    when = datetime(2024, 6, 22, tzinfo=UTC)
+    articles = [
+        Article(article_id=a, title="", body=a, source="s", published_at=when, ingested_at=when)
+        for a in "abc"
+    ]
+    days = {"a": first, "b": later, "c": date(2024, 1, 1)}
+    results = [ExtractionResult(a, strikes=[_report(a, days[a])]) for a in "abc"]
+    merger = StreamingMerge(Lookahead(articles, lambda a: {days[a.article_id]}))
+    after_a = merger.add(results[0])
+    streamed = after_a + merger.add(results[1]) + merger.add(results[2])
+    assert _as_set(streamed) == _as_set(events_of(results))
+    assert len(streamed) == (2 if gap_days == 1 else 3)  # a day apart they merge, two days apart they do not
+    assert [e.event_id for e in after_a] == ([] if gap_days == 1 else ["stk_a"])  # closed at once when it can
