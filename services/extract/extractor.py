@@ -22,7 +22,7 @@ from services.extract import lexicon as lx
 from services.extract import statements as stm
 from services.extract import strikes as st
 from services.extract.casualties import casualties, target_kind
-from services.extract.dates import resolve_date
+from services.extract.dates import dates_in_any_case, resolve_date
 from services.extract.gazetteer import Gazetteer
 from services.extract.merge import Block, block_key, strike_class
 from services.extract.text import Sentence, has_speech_cue, is_candidate, split_sentences
@@ -97,22 +97,14 @@ class Extractor:
 
     def report_dates(self, article: Article) -> set[date] | None:
         """Every date a report of ``article`` can carry; None for an undated article, whose reports carry
-        none. It is what ``resolve_date`` gives each sentence in every form extraction reads it: as
-        written, as truecased with the body (the parse) and as truecased alone (a speaker's line). The
-        CLI's streaming merge (services/extract/streaming.py) closes an event once no article still to
-        come can carry a date near its own. Cheap: no parse."""
+        none. ``extract`` dates a report by ``resolve_date`` on one of these sentences, as written or
+        truecased; ``dates_in_any_case`` covers both. The CLI's streaming merge
+        (services/extract/streaming.py) closes an event once no article still to come can carry a date
+        near its own. Cheap: no parse, no truecasing."""
         if article.published_at is None:
             return None
-        published, body = article.published_at.date(), article.body
-        shouting = is_shouting(body)
-        parse_body = self.truecaser(body) if shouting else body
-        dates: set[date] = set()
-        for sent in split_sentences(body):
-            forms = {sent.text, parse_body[sent.start : sent.end]}
-            if shouting:
-                forms.add(self.truecaser(sent.text))
-            dates.update(d for d, _ in map(lambda t: resolve_date(t, published), forms) if d is not None)
-        return dates
+        published = article.published_at.date()
+        return {d for sent in split_sentences(article.body) for d in dates_in_any_case(sent.text, published)}
 
     # -- per article --------------------------------------------------------------------------
     def _article(self, article: Article, parsed: list[tuple[Sentence, Any]]) -> ExtractionResult:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from services import cli
+from services.extract.dates import dates_in_any_case, resolve_date
 from services.extract.extractor import ExtractionResult, events_of
 from services.extract.nlp import default_extractor
 from services.extract.streaming import Lookahead, StreamingMerge, stream_events
@@ -52,6 +53,25 @@ def realdev(extractor: Any) -> tuple[list[Article], list[ExtractionResult]]:
 
 def _as_set(events: Sequence[StrikeEvent | StatementEvent]) -> list[str]:
     return sorted(e.model_dump_json() for e in events)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "ON 3 JAN 90 GUERRILLAS ATTACKED THE POST, AND ON FEBRUARY 30 AND MARCH 4 THEY RETURNED.",
+        "THE ARMY SAID ON MONDAY THAT IN MAY IT MAY HAVE SHELLED THE TOWN ON 12 JUNE.",
+        "Rebels shelled the town on June 12, two days after the May 30 raid.",
+        "THE STRIKE WAS CARRIED OUT LAST WEEK, IN DECEMBER, NOT IN OCT.",
+    ],
+)
+def test_dates_in_any_case_hold_every_casing_of_the_months(sentence: str) -> None:
+    published = date(1990, 6, 20)
+    allowed = dates_in_any_case(sentence, published)
+    words = sentence.split(" ")
+    rng = random.Random(sentence)
+    for _ in range(200):  # each word upper, lower or capitalised at random, as a truecaser might leave it
+        variant = " ".join(rng.choice([w.upper(), w.lower(), w.capitalize()]) for w in words)
+        assert resolve_date(variant, published)[0] in allowed, (variant, sorted(allowed))
 
 
 def test_report_dates_hold_every_date_extraction_gives(realdev: Any, extractor: Any) -> None:
