@@ -8,6 +8,8 @@ section documents each table; tests/unit/test_coding.py covers each row.
 - CAMEO (Gerner et al., 1.1b3): the event code, its two-digit root, the QuadClass of the root and the
   Goldstein score of the code (GDELT's CAMEO.goldsteinscale table); a CAMEO actor code (ISO 3166-1
   alpha-3 of the state + a role: MIL, GOV, COP, REB, CVL).
+- Actors: a strike's actor and targets (``code_strike``), a statement's speaker and the actors it is
+  about (``code_statement``).
 - PLOVER (Open Event Data Alliance): event type and mode, from the project's CAMEO-to-PLOVER crosswalk
   (CAMEO2PLOVER-2021). Statements already carry PLOVER types (``services.extract.statements``); only
   their root, QuadClass and Goldstein come from here.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from shared.schemas.events import ActorRef, StrikeEvent, theater_of
+from shared.schemas.events import ActorRef, StatementEvent, StrikeEvent, theater_of
 
 # -- strikes -------------------------------------------------------------------------------------------
 EXPLOSIONS = "Explosions/Remote violence"
@@ -342,5 +344,23 @@ def code_strike(event: StrikeEvent) -> StrikeEvent:
             "plover_mode": codes.plover_mode,
             "actor": code_actor(event.actor, theater) if event.actor else None,
             "targets": [code_actor(t, theater) for t in event.targets],
+        }
+    )
+
+
+def code_statement(event: StatementEvent) -> StatementEvent:
+    """The statement with its speaker's side and the actors it is about coded as a strike's actors are
+    (called by extract where a statement is made). The theater, which tells a state's forces abroad, is
+    the country of the first place the statement names. Idempotent."""
+    theater = next((p.country_code for p in event.about.places if p.country_code), None)
+    side = event.speaker.actor
+    return event.model_copy(
+        update={
+            "speaker": event.speaker.model_copy(
+                update={"actor": code_actor(side, theater) if side else None}
+            ),
+            "about": event.about.model_copy(
+                update={"actors": [code_actor(a, theater) for a in event.about.actors]}
+            ),
         }
     )

@@ -27,6 +27,7 @@ from services.extract.gazetteer import Gazetteer
 from services.extract.merge import Block, block_key, strike_class
 from services.extract.text import Sentence, has_speech_cue, is_candidate, split_sentences
 from services.extract.truecase import TrueCaser, is_shouting
+from shared.coding import code_statement
 from shared.schemas import (
     About,
     ActorRef,
@@ -522,6 +523,7 @@ class Extractor:
         opened_in: Sentence | None = None,
     ) -> StatementEvent:
         speaker = Speaker(name=act.speaker_name or "", role=act.role, affiliation=act.affiliation)
+        speaker = speaker.model_copy(update={"actor": stm.speaker_side(speaker)})
         occurred_on, precision = resolve_date(doc.text if doc is not None else sent.text, ctx.published)
         places: list[Place] = []
         about: list[ActorRef] = []
@@ -534,28 +536,32 @@ class Extractor:
             about = stm.about_actors(
                 st.actor_refs([t for t in doc if t.i not in exclude]), speaker.affiliation
             )
-        return StatementEvent(
-            event_id=stm.statement_id(speaker.name, content, occurred_on),
-            speaker=speaker,
-            statement_type=stm.statement_type(kind),
-            cameo_code=stm.cameo_code(kind, act.verb.lemma_.lower()),
-            plover_type=stm.PLOVER_TYPES.get(kind),
-            trigger=act.trigger if doc is not None or opened_in is not None else None,
-            content=content,
-            about=About(actors=about, places=places),
-            related_event_ids=list(dict.fromkeys(strike_ids)),
-            background=background,
-            occurred_on=occurred_on,
-            time_precision=precision,
-            evidence=[
-                Evidence(article_id=article.article_id, sentence=x.text, char_start=x.start, char_end=x.end)
-                for x in ([opened_in] if opened_in is not None else []) + [sent]
-            ],
-            sources=[_source(article)],
-            confidence=0.7 if act.person else 0.6,
-            ingested_at=article.ingested_at,
-            extracted_at=datetime.now(UTC),
-        )
+        return code_statement(
+            StatementEvent(
+                event_id=stm.statement_id(speaker.name, content, occurred_on),
+                speaker=speaker,
+                statement_type=stm.statement_type(kind),
+                cameo_code=stm.cameo_code(kind, act.verb.lemma_.lower()),
+                plover_type=stm.PLOVER_TYPES.get(kind),
+                trigger=act.trigger if doc is not None or opened_in is not None else None,
+                content=content,
+                about=About(actors=about, places=places),
+                related_event_ids=list(dict.fromkeys(strike_ids)),
+                background=background,
+                occurred_on=occurred_on,
+                time_precision=precision,
+                evidence=[
+                    Evidence(
+                        article_id=article.article_id, sentence=x.text, char_start=x.start, char_end=x.end
+                    )
+                    for x in ([opened_in] if opened_in is not None else []) + [sent]
+                ],
+                sources=[_source(article)],
+                confidence=0.7 if act.person else 0.6,
+                ingested_at=article.ingested_at,
+                extracted_at=datetime.now(UTC),
+            )
+        )  # the speaker's side and the actors it is about, coded (shared.coding)
 
 
 # -- helpers over the parse ---------------------------------------------------------------------

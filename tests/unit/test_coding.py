@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared import coding
-from shared.schemas import ActorRef, Place, StrikeEvent, StrikeType
+from shared.schemas import About, ActorRef, Place, Speaker, StatementEvent, StrikeEvent, StrikeType
 
 EXPLOSIONS, BATTLES = "Explosions/Remote violence", "Battles"
 
@@ -227,3 +227,33 @@ def test_the_seeds_caspian_launch_is_coded(seed_events: list[Any]) -> None:
     assert all(e.acled_event_type for e in strikes if e.strike_type is not StrikeType.OTHER)
     towns = [p for e in strikes for p in e.locations if p.kind == "populated_place" and p.geo_precision == 1]
     assert towns and all(p.geonames_id for p in towns)
+
+
+def test_code_statement_codes_the_speakers_side_and_the_actors_it_is_about() -> None:
+    event = StatementEvent(
+        event_id="stm_1",
+        speaker=Speaker(
+            name="Sergei Shoigu", role="defence minister", affiliation="Russia",
+            actor=ActorRef(name="Russia", kind="state_military", country="RU"),
+        ),
+        content="We struck Islamic State positions in Syria.",
+        about=About(
+            actors=[ActorRef(name="Islamic State", kind="non_state_armed_group"),
+                    ActorRef(name="Syria", kind="state_military", country="SY")],
+            places=[Place(name="Syria", matched_text="Syria", country_code="SY", kind="country", geo_precision=3)],
+        ),
+    )  # fmt: skip
+    coded = coding.code_statement(event)
+    side = coded.speaker.actor
+    assert side is not None
+    assert (side.actor_type, side.acled_inter, side.cameo_actor_code) == (
+        "state_forces",
+        8,
+        "RUSMIL",
+    )  # abroad
+    assert [(a.actor_type, a.acled_inter, a.cameo_actor_code) for a in coded.about.actors] == [
+        ("rebel_group", 2, "REB"), ("state_forces", 1, "SYRMIL"),
+    ]  # fmt: skip
+    assert coding.code_statement(coded) == coded
+    unknown = coding.code_statement(event.model_copy(update={"speaker": Speaker(name="a witness")}))
+    assert unknown.speaker.actor is None

@@ -310,3 +310,37 @@ def test_a_comment_on_strikes_reported_above_links_to_them_and_adds_none(extract
     (comment,) = [e for e in events if isinstance(e, StatementEvent)]
     assert len(strikes) == 1, strikes  # "the Russian strikes" is the launch above, not a second strike
     assert comment.related_event_ids == [strikes[0].event_id]
+
+
+# -- coding ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "side"),
+    [
+        # A state's minister speaks for its government; its defence ministry for its forces.
+        ("Turkish Prime Minister Ahmet Davutoglu condemned the Russian strikes on Turkmen villages.",
+         ("Turkey", "state_forces", "TURGOV")),
+        ("The Russian Defence Ministry denied that its jets had struck the hospital in Idlib.",
+         ("Russia", "state_forces", "RUSMIL")),
+        ("Hamas accused Israel of bombing the refugee camp in Gaza.", ("Hamas", "rebel_group", "PSEREB")),
+    ],
+)  # fmt: skip
+def test_statements_code_the_speakers_side(extractor, body: str, side: tuple[str, str, str]) -> None:
+    statement = _statements(extractor, body)[0]
+    actor = statement.speaker.actor
+    assert actor is not None, statement.speaker
+    assert (actor.name, actor.actor_type, actor.cameo_actor_code) == side
+    assert actor.acled_inter in (1, 2, 8)
+
+
+def test_statements_code_the_actors_they_are_about(extractor) -> None:
+    statement = _one(
+        extractor, "The French foreign ministry condemned the Russian strike on the hospital in Idlib."
+    )
+    russia = next(a for a in statement.about.actors if a.name == "Russia")
+    # Russia's forces in Syria (the statement's place) are foreign forces: ACLED inter 8.
+    assert (russia.actor_type, russia.acled_inter, russia.cameo_actor_code) == ("state_forces", 8, "RUSMIL")
+
+
+def test_a_speaker_nothing_tells_about_has_no_side(extractor) -> None:
+    statement = _one(extractor, "Rami Abdulrahman condemned the shelling of the market in Aleppo.")
+    assert statement.speaker.actor is None
