@@ -54,8 +54,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 bar.update()
 
         for event in stream_events(articles, results(), extractor.report_dates, merge=not args.no_merge):
-            print(event.model_dump_json(), flush=True)
+            _print_line(event.model_dump_json(), bar)
     return 1 if failed and not articles else 0
+
+
+def _print_line(line: str, bar: tqdm) -> None:
+    """One line on stdout, now (a reader sees each event as it is final); with a bar on the same
+    terminal, tqdm clears the bar, prints the line and draws the bar again below it."""
+    if bar.disable:
+        print(line, flush=True)
+    else:
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
 
 
 def _read_articles(paths: list[str], args: argparse.Namespace) -> tuple[list[Any], int]:
