@@ -4,6 +4,7 @@ end-to-end tests. Waits on health endpoints (never fixed sleeps) and stops with 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,11 +23,38 @@ SERVICES = ("ingest", "extract", "alert", "api")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_low(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> int:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port nothing listens on right now, for a service started a moment later.
+
+    Picked *below* the kernel's ephemeral range: outgoing connections (Kafka clients, HTTP probes) take
+    their local ports from that range, so a port the OS hands out with bind(0) can be taken by one
+    of them before the service binds it ("address already in use"). A port is handed out once per
+    process, so two services of one stack never get the same one."""
+    low = max(1025, min(_ephemeral_low(), 65536) - 12000)
+    high = max(low + 1000, min(_ephemeral_low(), 65536))
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randrange(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free TCP port in {low}-{high}")
 
 
 @dataclass

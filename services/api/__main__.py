@@ -40,6 +40,7 @@ def main() -> None:
         allowed_networks=settings.allowed_networks,
         feed=feed,
         heartbeat_s=settings.api_sse_heartbeat_s,
+        feed_poll_s=settings.api_feed_poll_s,
     )
     serve(app, settings.api_http_host, settings.api_http_port, settings.log_level)
 

@@ -6,6 +6,8 @@ paging, filters) are ``Annotated`` in ``services/api/deps.py``, so tests can ove
 ``create_app`` only assembles: the deployment's settings and store on ``app.state``, middleware, error
 shape, and which routers need a read key."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from services.api.deps import ApiConfig, open_read, require_key
-from services.api.feed import ChangeFeed
+from services.api.feed import ChangeFeed, follow
 from services.api.routers import alerts, events, exports, operations, page, stream, webhooks
 from services.api.routers.page import STATIC
 from services.api.store import Store
@@ -39,14 +41,18 @@ def create_app(
     feed: ChangeFeed | None = None,
     heartbeat_s: float = 15.0,
     max_body_bytes: int = 65536,
+    feed_poll_s: float = 1.0,
 ) -> FastAPI:
-    """``materialiser`` (optional) is started and stopped with the app; tests may pass None."""
+    """``materialiser`` (optional) is started and stopped with the app; tests may pass None. The feed
+    also follows what other replicas write to the store, every ``feed_poll_s``."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.start()
+        follower = None
         if feed is not None:
-            feed.start_at(store.last_seq)
+            feed.start_at(await store.last_seq())
+            follower = asyncio.create_task(follow(feed, store.changes_since, feed_poll_s))
         if materialiser is not None:
             await materialiser.start()
         try:
@@ -54,6 +60,10 @@ def create_app(
         finally:
             if materialiser is not None:
                 await materialiser.stop()
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
             await store.close()
 
     app = FastAPI(

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-from services.api.feed import ChangeFeed
+from services.api.feed import ChangeFeed, catch_up
 from services.api.store import Store
 from shared import secretbox
 from shared.deadletter import make_dead_letter
@@ -125,11 +125,7 @@ class Materialiser:
 
     async def _publish_changes(self, feed: ChangeFeed) -> None:
         """One store read per batch feeds every stream client (see services/api/feed.py)."""
-        while True:
-            changes = await self.store.changes_since(feed.latest, limit=500)
-            await feed.publish(changes)
-            if len(changes) < 500:
-                return
+        await catch_up(feed, self.store.changes_since)
 
     async def _handle(self, records: list[Any]) -> None:
         events: list[tuple[Any, StrikeEvent | StatementEvent]] = []

@@ -13,9 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger(__name__)
+CATCH_UP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,26 @@ class ChangeFeed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._published.wait(), left)
         return True
+
+
+ReadChanges = Callable[[int], Awaitable[list[Change]]]  # changes after a sequence number, oldest first
+
+
+async def catch_up(feed: ChangeFeed, read: ReadChanges) -> None:
+    """Publish everything stored after what the feed has seen: one store read per ``CATCH_UP_BATCH``."""
+    while True:
+        changes = await read(feed.latest)
+        await feed.publish(changes)
+        if len(changes) < CATCH_UP_BATCH:
+            return
+
+
+async def follow(feed: ChangeFeed, read: ReadChanges, interval_s: float) -> None:
+    """Replicas share one database and each materialises only its own partitions: the changes the others
+    write reach this replica's feed by reading the store every ``interval_s``."""
+    while True:
+        try:
+            await catch_up(feed, read)
+        except Exception:  # the database is away for a moment: the next round catches up
+            log.warning("live feed could not read the store", exc_info=True)
+        await asyncio.sleep(interval_s)

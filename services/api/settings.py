@@ -28,6 +28,11 @@ class ApiSettings(CommonSettings):
         default=15.0, gt=0, description="Seconds between SSE heartbeat comments."
     )
     api_max_limit: int = Field(default=500, description="Upper bound of the limit query parameter.")
+    api_feed_poll_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between reads of changes other API replicas wrote, for this replica's live feed.",
+    )
 
     @property
     def api_key_set(self) -> set[str]:

@@ -2,9 +2,10 @@
 
 - Writes are idempotent upserts by id and version: a version not newer than the stored one changes
   nothing, so a re-delivered batch writes nothing.
-- One writer (the API's Kafka materialiser) numbers every write with a sequence: ``order_seq`` is fixed
-  when an event is first stored and orders pages (stable while events are updated), ``change_seq``
-  grows on every write and is the live feed's message id.
+- Every write is numbered from the database's ``change`` counter (so API replicas on one database never
+  collide): ``order_seq`` is fixed when an event is first stored and orders pages (stable while events
+  are updated), ``change_seq`` grows on every write and is the live feed's message id. Writers commit in
+  the order of their numbers (``_Sequence``), so a feed that resumes after N misses nothing.
 - The schema comes from Alembic migrations (``services/api/migrations``), run by ``start()``.
 - Every string written or looked up goes through ``shared.sanitize`` first: a NUL or a lone surrogate
   arriving straight from Kafka (or in a query) made PostgreSQL refuse the batch, which stopped the API.
@@ -26,13 +27,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from services.api.feed import Change, change
 from services.api.tables import (
     AlertRow,
+    CounterRow,
     DeliveryRow,
     EventAliasRow,
     EventPointRow,
@@ -224,14 +226,51 @@ async def _payload(s: AsyncSession, event_id: str) -> dict[str, Any] | None:
 
 
 def _migrate(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Replicas start together: one migrates, the others wait for it and then find nothing to do.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
+_MIGRATION_LOCK = 0x77617277  # "warw": the advisory lock id migrations run under on PostgreSQL
+
+
+class _Sequence:
+    """Sequence numbers for one write transaction, from the database's ``change`` counter.
+
+    ``claim`` locks the counter row first thing in the transaction (an UPDATE, so PostgreSQL holds a row
+    lock and SQLite its write lock until commit). Writers of several API replicas therefore commit in
+    the order of their numbers: a reader that has seen number N never sees a smaller one appear later,
+    which is what lets the live feed resume after N and miss nothing."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self.start = value
+
+    @classmethod
+    async def claim(cls, s: AsyncSession) -> _Sequence:
+        row = await s.execute(
+            update(CounterRow)
+            .where(CounterRow.name == "change")
+            .values(value=CounterRow.value)
+            .returning(CounterRow.value)
+        )
+        return cls(int(row.scalar_one()))
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+    async def save(self, s: AsyncSession) -> None:
+        if self.value != self.start:
+            await s.execute(update(CounterRow).where(CounterRow.name == "change").values(value=self.value))
+
+
 class Store:
-    """Single writer (the materialiser), many readers (request handlers)."""
+    """Writers (the materialisers of one or more API replicas) and many readers (request handlers)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         if url.startswith("sqlite") and ":///" in url:
@@ -248,18 +287,11 @@ class Store:
             }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._seq = 0
 
     async def start(self) -> None:
-        """Apply migrations, then continue the write sequence where the database left it."""
+        """Apply migrations (the write sequence lives in the database: see ``_Sequence``)."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_migrate)
-        async with self.sessions() as s:
-            tops = [
-                (await s.execute(select(func.max(col)))).scalar() or 0
-                for col in (EventRow.change_seq, AlertRow.change_seq)
-            ]
-        self._seq = max(tops)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -272,13 +304,11 @@ class Store:
         except Exception:
             return False
 
-    def _next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
-    @property
-    def last_seq(self) -> int:
-        return self._seq
+    async def last_seq(self) -> int:
+        """The newest committed sequence number: every change up to it is readable now."""
+        async with self.sessions() as s:
+            value = await s.scalar(select(CounterRow.value).where(CounterRow.name == "change"))
+        return int(value or 0)
 
     # -- writes ---------------------------------------------------------------------------------------
 
@@ -290,6 +320,7 @@ class Store:
         now = datetime.now(UTC)
         written = 0
         async with self.sessions.begin() as s:
+            sequence = await _Sequence.claim(s)  # first: the stored versions below are read under its lock
             stored = {
                 r.event_id: (r.version, r.order_seq, r.first_stored_at)
                 for r in await s.execute(
@@ -306,7 +337,7 @@ class Store:
                 old = stored.get(ev.event_id)
                 if old is not None and old[0] >= ev.version:
                     continue
-                seq = self._next_seq()
+                seq = sequence.next()
                 payload = json.loads(ev.model_dump_json())
                 values = dict(
                     event_type=ev.event_type, version=ev.version, strike_type=getattr(ev, "strike_type", None),
@@ -345,6 +376,7 @@ class Store:
                     await s.execute(insert(table), rows)
             # Stale versions too: an alias is written once and kept, so a re-delivery changes nothing.
             await self._add_aliases(s, _aliases_of(latest.values()))
+            await sequence.save(s)
         return written
 
     async def _add_aliases(self, s: AsyncSession, aliases: dict[str, str]) -> None:
@@ -386,6 +418,7 @@ class Store:
         now = datetime.now(UTC)
         written = 0
         async with self.sessions.begin() as s:
+            sequence = await _Sequence.claim(s)
             stored = dict(
                 (
                     await s.execute(
@@ -397,7 +430,7 @@ class Store:
                 old = stored.get(al.alert_id)
                 if old is not None and old >= al.version:
                     continue
-                seq = self._next_seq()
+                seq = sequence.next()
                 values = dict(
                     version=al.version, kind=al.kind.value, severity=al.severity.value,
                     severity_rank=Severity(al.severity).rank, theater=_iso2(al.theater), raised_at=al.raised_at,
@@ -408,6 +441,7 @@ class Store:
                 else:
                     await s.execute(update(AlertRow).where(AlertRow.alert_id == al.alert_id).values(**values))
                 written += 1
+            await sequence.save(s)
         return written
 
     # -- reads ----------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ Each query filter has an index behind it:
 - ``event_versions``: every stored version, for the history on ``GET /v1/events/{id}``;
 - ``event_aliases``: the report ids merged into a strike (its ``merged_ids``) -> the strike's id, so a
   statement's ``related_event_ids`` are served as the merged events' ids whichever was stored first;
-- ``search_text``: what full-text ``q`` searches (a GIN ``tsvector`` index on PostgreSQL).
+- ``search_text``: what full-text ``q`` searches (a GIN ``tsvector`` index on PostgreSQL);
+- ``counters``: the write sequence (``change_seq``/``order_seq``) lives in the database, so several API
+  replicas on one database number their writes without colliding (see ``Store._sequence``).
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ class AlertRow(Base):
     change_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(Payload)
+
+
+class CounterRow(Base):
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class WebhookRow(Base):

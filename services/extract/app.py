@@ -2,12 +2,14 @@
 
 Two agents, because merge state must be co-partitioned with its key:
 - ``extract_articles`` reads articles (keyed by article_id), extracts, and re-keys strike candidates by
-  merge block onto the internal ``extract.candidates`` topic; statements go straight to events.statement,
-  naming their article's candidates in ``related_event_ids``.
-- ``merge_candidates`` reads candidates (keyed by block: actor + strike class) and folds them into the
+  merge block onto the internal ``extract.candidates`` topic, and statements (naming their article's
+  strike candidates in ``related_event_ids``) by speaker and type onto ``extract.statement-candidates``.
+- ``merge_candidates`` reads strike candidates (keyed by block: actor + strike class) and folds them into the
   ``strike-merge`` table (changelog-backed, so merges survive restarts), publishing a new version when sources grow.
   A candidate folded into an earlier event is listed in its ``merged_ids``, so a statement's ids still
   lead to it (the API resolves them; see services/api/store.py).
+- ``merge_statements`` does the same for statements in the ``statement-merge`` table: one quote carried
+  by two outlets is one statement with two sources.
 Batches are acked only after every output is acknowledged by the broker (at-least-once); ids are
 stable, so a re-delivered article yields the same events and no new version.
 """
@@ -18,13 +20,14 @@ import logging
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 
 from services.extract.merge import Block, block_key
 from services.extract.pool import ExtractionPool, ExtractionTimeout
 from services.extract.settings import ExtractSettings
+from services.extract.statements import StatementBlock, statement_block_key
 from services.extract.text import cut_body
 from shared.faust_support import (
     DeadLetterPublisher,
@@ -45,7 +48,7 @@ from shared.metrics import (
     STRIKES,
     BoundedLabel,
 )
-from shared.schemas import Article, StrikeEvent
+from shared.schemas import Article, StatementEvent, StrikeEvent
 from shared.schemas.events import theater_of
 from shared.topics import ARTICLES_RAW, EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
 
@@ -62,6 +65,10 @@ def internal_topics(settings: ExtractSettings) -> list[InternalTopic]:
         InternalTopic(f"{names.prefix}extract.candidates", MERGE_PARTITIONS),
         InternalTopic(
             f"{settings.group_prefix}-extract-strike-merge-changelog", MERGE_PARTITIONS, compacted=True
+        ),
+        InternalTopic(f"{names.prefix}extract.statement-candidates", MERGE_PARTITIONS),
+        InternalTopic(
+            f"{settings.group_prefix}-extract-statement-merge-changelog", MERGE_PARTITIONS, compacted=True
         ),
     ]
 
@@ -82,6 +89,10 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
         f"{names.prefix}extract.candidates", partitions=MERGE_PARTITIONS, internal=True
     )
     merge_table = app.Table("strike-merge", default=None, partitions=MERGE_PARTITIONS)
+    statement_candidates_topic = app.topic(
+        f"{names.prefix}extract.statement-candidates", partitions=MERGE_PARTITIONS, internal=True
+    )
+    statement_table = app.Table("statement-merge", default=None, partitions=MERGE_PARTITIONS)
 
     async def publish(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         await send_and_wait(app, topic, key, value, headers)
@@ -153,9 +164,8 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
                 await publish(candidates_topic.get_topic_name(), block_key(strike), enc.value, enc.headers)
             for statement in result.statements:
                 enc = encode(EVENTS_STATEMENT, statement, source=SOURCE)
-                await publish(names.events_statement, statement.event_id, enc.value, enc.headers)
-                EVENTS_EMITTED.labels("statement", "").inc()
-                _observe_latency(statement.ingested_at)
+                key = statement_block_key(statement)
+                await publish(statement_candidates_topic.get_topic_name(), key, enc.value, enc.headers)
 
     @app.agent(articles_topic, name="extract-articles")
     async def extract_articles(stream: Any) -> None:
@@ -199,14 +209,36 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
                 ).inc()
             _observe_latency(merged.ingested_at)
 
+    @app.agent(statement_candidates_topic, name="merge-statements")
+    async def merge_statements(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                candidate = decode(StatementEvent, event.message.value)
+            except DecodeError as exc:
+                await dead.send(exc.reason, exc.detail, event)
+                continue
+            key = statement_block_key(candidate)
+            block = StatementBlock(
+                [StatementEvent.model_validate_json(e) for e in statement_table.get(key) or []]
+            )
+            merged, grew = block.add(candidate)
+            if not grew:
+                continue  # a re-delivery: nothing new
+            enc = encode(EVENTS_STATEMENT, merged, source=SOURCE)
+            await publish(names.events_statement, merged.event_id, enc.value, enc.headers)
+            statement_table[key] = [e.model_dump_json() for e in _recent(block.events)]
+            EVENTS_EMITTED.labels("statement", "").inc()
+            _observe_latency(merged.ingested_at)
+
     return app
 
 
 MERGE_WINDOW_DAYS = 14
 MERGE_BLOCK_MAX = 200
+_Report = TypeVar("_Report", StrikeEvent, StatementEvent)
 
 
-def _recent(events: list[StrikeEvent]) -> list[StrikeEvent]:
+def _recent(events: list[_Report]) -> list[_Report]:
     """Bound a block's state: only events within the merge window of the newest can still match."""
     dated = [e.occurred_on for e in events if e.occurred_on]
     if dated:

@@ -126,8 +126,15 @@ class Extractor:
         for n, sent in enumerate(split_sentences(article.body)):
             speakers.sentence_no = n
             doc = docs.get(sent.start)
-            if quote is not None and opener is None and "\n\n" in article.body[quote_end : sent.start]:
-                quote = None  # a quote ends with its paragraph; 'X said:' waits for the next one
+            if (
+                quote is not None
+                and opener is None
+                and "\n\n" in article.body[quote_end : sent.start]
+                and not (quote.opens_quote and _FIRST_PERSON.search(sent.text))
+            ):
+                # A quote ends with its paragraph; 'X said:' waits for the next one. Words given after
+                # 'X said:' without quotation marks go on while the speaker still says "we" or "I".
+                quote = None
             if doc is None and (
                 stm.is_opener(sent.text) or (has_speech_cue(sent.text) and speakers.named_in(sent.text))
             ):
@@ -756,6 +763,9 @@ def _is_actor_word(text: str) -> bool:
 def _span_text(doc: Any, head: Any) -> str:
     toks = list(head.subtree)
     return doc[toks[0].i : toks[-1].i + 1].text
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us)\b")
 
 
 def _source(article: Article) -> SourceRef:

@@ -131,7 +131,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"severely punish\w*|will not (?:allow|tolerate|stand by)|consequences|declaration of war|"
             r"will continue to (?:strike|shoot|attack|fight|target|hit|bomb|pursue)|(?:ultimately |to )?"
             r"eliminate|all necessary measures|reserves? the right|will be (?:met|answered) with|"
-            r"threat\w*|retaliat\w*|hunt (?:them|down)|identify those responsible)\b",
+            r"threaten\w*|retaliat\w*|hunt (?:them|down)|identify those responsible)\b",
             re.I,
         ),
     ),
@@ -502,7 +502,22 @@ def _resolve(head: Token, tracker: Speakers, shouting: bool) -> dict[str, Any] |
             affiliation = _affiliation(tokens)
         return {"name": name, "role": role, "affiliation": affiliation or tracker.known.get(name, (None, None))[1],
                 "person": lemma in _PERSON_ROLES, "tokens": tokens}  # fmt: skip
+    # '"...," Lyons said': a capitalised name the tagger left untyped, quoting someone, is a person.
+    run = [t for t in tokens if t.pos_ == "PROPN" and (t.i == head.i or t.dep_ == "compound")]
+    if (
+        not shouting
+        and head.pos_ == "PROPN"
+        and 1 <= len(run) <= 3
+        and all(t.text[:1].isupper() and t.is_alpha for t in run)
+        and _QUOTE.search(head.doc.text)
+    ):
+        name = tracker.full_name(" ".join(t.text for t in run))
+        role, affiliation = tracker.known.get(name, (None, None))
+        return {"name": name, "role": role, "affiliation": affiliation, "person": True, "tokens": tokens}
     return None
+
+
+_QUOTE = re.compile(r"[\"“”]")
 
 
 def _behind_preposition(tok: Token, head: Token) -> bool:
@@ -714,13 +729,32 @@ def _candidate(tok: Token) -> tuple[str, Token | None] | None:
     if tok.pos_ == "VERB" and lemma in lx.STATEMENT_LIGHT_VERBS:
         if obj is not None and _lemma(obj) in lx.STATEMENT_NOUNS:
             return lx.STATEMENT_NOUNS[_lemma(obj)], obj
+        # "the charges that the Honduran government has leveled": the act noun is what the clause modifies.
+        noun = tok.head
+        if (
+            tok.dep_ in {"relcl", "acl"}
+            and _lemma(noun) in lx.STATEMENT_NOUNS
+            and (obj is None or obj.lower_ in {"that", "which"})
+        ):
+            return lx.STATEMENT_NOUNS[_lemma(noun)], noun
         if lemma == "speak" and particles & {"out", "against"}:
             return "criticism", None
+    if tok.pos_ == "NOUN" and lemma in _POSSESSED_ACTS:
+        poss = next((c for c in children if c.dep_ == "poss"), None)
+        if poss is not None and poss.pos_ in {"PROPN", "NOUN"}:
+            return lx.STATEMENT_NOUNS[lemma], tok  # "Abadi's call that all parties respect ..."
     if tok.lower_ == "committed" and any(c.dep_ == "prep" and c.lower_ == "to" for c in children):
         return "proposal", None  # "the UK remains committed to supporting ..."
     return None
 
 
+# Act nouns whose possessor is the speaker: "Ankara's accusation", "Abadi's call for restraint". Not
+# "support", "concern" or "threat": "ISIL's threat" is the danger it poses, not words it said.
+_POSSESSED_ACTS = {
+    "call", "appeal", "demand", "plea", "accusation", "allegation", "charge", "warning", "denial",
+    "rejection", "refusal", "proposal", "offer", "pledge", "promise", "criticism", "condemnation",
+    "ultimatum",
+}  # fmt: skip
 _NEEDS_CONTENT = {"report", "say", "tell", "add", "state", "declare", "write", "explain", "stress", "argue"}
 
 
@@ -745,6 +779,8 @@ def find_acts(doc: Any, tracker: Speakers, *, shouting: bool = False) -> list[Ac
             continue  # "renewed criticism ..., insisting ...", or words inside the outer quote
         if tok.lower_ == "according":
             act = _according(doc, tok, tracker, shouting)
+        elif noun is not None and noun.i == tok.i:
+            act = _nominal(tok, kind, tracker, shouting)
         else:
             act = _verbal(doc, tok, kind, tracker, shouting, noun=noun)
         if act is None:
@@ -780,6 +816,33 @@ def find_acts(doc: Any, tracker: Speakers, *, shouting: bool = False) -> list[Ac
         if act.speaker_name:
             tracker.remember(act.speaker_name, act.role, act.affiliation, act.person)
     return merged
+
+
+def _nominal(noun: Token, kind: str, tracker: Speakers, shouting: bool) -> Act | None:
+    """An act named by a noun with its speaker as possessor: "Prime Minister Abadi's recent call that ..."."""
+    poss = next(c for c in noun.children if c.dep_ == "poss")
+    who = _resolve(poss, tracker, shouting)
+    if who is None or not who.get("name"):
+        return None
+    speaker_tokens = [t for t in (who.get("tokens") or [poss]) if t.dep_ != "case"]
+    speaker_ids = {t.i for t in poss.subtree}
+    content = [t for t in noun.subtree if t.i != noun.i and t.i not in speaker_ids and t.dep_ != "amod"]
+    cue = content_type(_own_text(content, noun))
+    if cue is not None and (kind in _WEAK_TYPES or cue in _OVERRIDABLE.get(kind, set())):
+        kind = cue  # the noun names the act; only its words can sharpen a weak one
+    return Act(
+        noun,
+        kind,
+        noun.text,
+        who.get("name"),
+        role=who.get("role"),
+        affiliation=who.get("affiliation"),
+        relay=who.get("relay"),
+        speaker_tokens=speaker_tokens,
+        content_tokens=content,
+        token_ids=speaker_ids | {noun.i},
+        person=bool(who.get("person")),
+    )
 
 
 def _according(doc: Any, tok: Token, tracker: Speakers, shouting: bool) -> Act | None:
@@ -834,6 +897,8 @@ def _verbal(
         verb_for_content = inner
     else:
         verb_for_content = verb
+    if head is None and noun is not None and verb.dep_ in {"relcl", "acl"}:
+        passive = True  # "an allegation made by the Salvadoran army": the agent made it
     if passive:
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         pobj = next((g for g in agent.children if g.dep_ == "pobj"), None) if agent is not None else None
@@ -857,9 +922,21 @@ def _verbal(
         ids.add(noun.i)
     content_tokens = _content_tokens(verb_for_content, ids)
     if noun is not None:
-        content_tokens = [t for t in noun.subtree if t.i != noun.i] + [
-            t for t in content_tokens if t.i not in {x.i for x in noun.subtree}
-        ]
+        relative = verb.dep_ in {"relcl", "acl"} and verb.head.i == noun.i
+        clause = {t.i for t in verb.subtree} if relative else set()
+        kept = {c.i for c in verb.children if c.dep_ == "prep"} if clause else set()
+        inside = {t.i for k in kept for t in doc[k].subtree}
+        content_tokens = [
+            t for t in noun.subtree if t.i != noun.i and (t.i not in clause or t.i in inside)
+        ] + [t for t in content_tokens if t.i not in {x.i for x in noun.subtree}]
+        if all(t.dep_ in {"det", "punct"} for t in content_tokens):
+            # "denied any links with the killing, an allegation made by the army": what it stands beside.
+            content_tokens = [
+                t
+                for c in noun.head.children
+                if c.i != noun.i and c.dep_ not in {*_SUBJECT_DEPS, "aux", "auxpass", "punct", "cc"}
+                for t in c.subtree
+            ]
     own = _own_text(content_tokens, verb_for_content)
     if not content_tokens and kind == "claim" and _lemma(verb) in {"add", "note", "state", "comment"}:
         return None
@@ -1026,16 +1103,35 @@ def merge_statement(old: StatementEvent, new: StatementEvent) -> StatementEvent:
     )
 
 
+def statement_block_key(statement: StatementEvent) -> str:
+    """Statements that can be one quote share a speaker and a type (see :func:`same_statement`): the
+    merge agent partitions by this key, so every copy of a quote meets the same state."""
+    return f"{statement.speaker.name.lower()}|{statement.statement_type.value}"
+
+
+@dataclass
+class StatementBlock:
+    """The statements of one block, as :class:`services.extract.merge.Block` holds strikes."""
+
+    events: list[StatementEvent] = field(default_factory=list)
+
+    def add(self, candidate: StatementEvent) -> tuple[StatementEvent, bool]:
+        """Returns (statement, grew): grew is True for a new statement or one that gained a source
+        article. A re-delivered copy finds its own statement and adds nothing."""
+        for i, existing in enumerate(self.events):
+            if same_statement(existing, candidate):
+                merged = merge_statement(existing, candidate)
+                self.events[i] = merged
+                return merged, len(merged.sources) != len(existing.sources)
+        self.events.append(candidate)
+        return candidate, True
+
+
 def merge_statements(statements: Iterable[StatementEvent]) -> list[StatementEvent]:
-    out: list[StatementEvent] = []
+    block = StatementBlock()
     for stmt in statements:
-        for i, existing in enumerate(out):
-            if same_statement(existing, stmt):
-                out[i] = merge_statement(existing, stmt)
-                break
-        else:
-            out.append(stmt)
-    return out
+        block.add(stmt)
+    return block.events
 
 
 def remap_related(statement: StatementEvent, aliases: dict[str, str]) -> StatementEvent:

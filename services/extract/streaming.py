@@ -74,7 +74,7 @@ class StreamingMerge:
     def __init__(self, lookahead: Lookahead) -> None:
         self.lookahead = lookahead
         self.blocks: dict[str, Block] = {}
-        self.statements: list[StatementEvent] = []  # merged so far, in order of first report
+        self.statements = stm.StatementBlock()  # one block: the CLI merges statements over the whole input
 
     def add(self, result: ExtractionResult) -> list[Event]:
         aliases: dict[str, str] = {}  # candidate strike id -> the event it was merged into (final at once)
@@ -82,23 +82,15 @@ class StreamingMerge:
             merged, _ = self.blocks.setdefault(block_key(s), Block()).add(s)
             aliases[s.event_id] = merged.event_id
         for statement in result.statements:
-            self._add_statement(stm.remap_related(statement, aliases))
+            self.statements.add(stm.remap_related(statement, aliases))
         self.lookahead.advance()
         return self._close()
 
     def finish(self) -> list[Event]:
         rest: list[Event] = [e for b in self.blocks.values() for e in b.events]
-        rest.extend(self.statements)
-        self.blocks, self.statements = {}, []
+        rest.extend(self.statements.events)
+        self.blocks, self.statements = {}, stm.StatementBlock()
         return rest
-
-    def _add_statement(self, statement: StatementEvent) -> None:
-        # First fit, as statements.merge_statements does over the whole input.
-        for i, existing in enumerate(self.statements):
-            if stm.same_statement(existing, statement):
-                self.statements[i] = stm.merge_statement(existing, statement)
-                return
-        self.statements.append(statement)
 
     def _close(self) -> list[Event]:
         if self.lookahead.exhausted:
@@ -113,9 +105,9 @@ class StreamingMerge:
             else:
                 del self.blocks[key]
         still: list[StatementEvent] = []
-        for statement in self.statements:
+        for statement in self.statements.events:
             (still if self._statement_open(statement) else closed).append(statement)
-        self.statements = still
+        self.statements.events = still
         return closed
 
     def _strike_open(self, event: StrikeEvent) -> bool:

@@ -47,6 +47,7 @@ _CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
              "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}  # fmt: skip
 
 
+_ACRONYM = re.compile(r"\(([a-z]{2,6})\)")  # brackets hold wire tags ("[TEXT]"), not acronyms
 _UPPER = re.compile(r"[A-ZÀ-Þ]")
 _LOWER = re.compile(r"[a-zß-ÿ]")
 
@@ -87,8 +88,15 @@ class TrueCaser:
         lowered = _lower_same_length(text)
         out = list(lowered)
         words = list(_WORD.finditer(lowered))
+        # "(EEC)", "(ARENA)": a short word the text spells out in brackets is an acronym wherever it occurs.
+        # Not a place: "MEXICO CITY (MEXICO)" is a dateline.
+        acronyms = {w for w in _ACRONYM.findall(lowered) if self._place_kind(w) is None}
         i = 0
         while i < len(words):
+            if words[i].group() in acronyms:
+                self._style(out, words[i], "upper", first=True)
+                i += 1
+                continue
             taken = self._name_at(lowered, words, i)
             if taken:
                 n, style = taken

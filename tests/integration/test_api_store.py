@@ -158,13 +158,13 @@ async def test_alert_filters_and_restart_continues_the_sequence(store: Store, da
     assert await alert_ids(severity="medium", theater="ua") == {"a2"}
     assert await alert_ids(since=now - timedelta(days=1)) == {"a1"}
     await store.upsert_events(EVENTS[:2])
-    last = store.last_seq
+    last = await store.last_seq()
     await store.close()
 
     again = Store(database_url)
     await again.start()  # migrations are a no-op the second time
     try:
-        assert again.last_seq == last
+        assert await again.last_seq() == last
         await again.upsert_events([strike("late")])
         changes = await again.changes_since(last)
         assert [(c.kind, c.doc["event_id"]) for c in changes] == [("event", "late")]

@@ -1,5 +1,5 @@
 """The extract service (Faust) over the real broker: events out, poison messages dead-lettered,
-offsets committed by its consumer group, merges across two articles."""
+offsets committed by its consumer group, merges of strikes and of statements across two articles."""
 
 from __future__ import annotations
 
@@ -137,3 +137,38 @@ def test_merge_state_survives_a_restart(extract_stack: Stack, kafka_bootstrap: s
     assert [e.version for e in events] == [1, 2]
     assert {s.source for s in events[-1].sources} == {"One", "Two"}
     producer.close()
+
+
+def test_one_quote_from_two_outlets_is_one_statement(extract_stack: Stack, kafka_bootstrap: str) -> None:
+    """Statements merge across sources like strikes: the second outlet's copy of a quote raises the
+    version of the first's statement, and a re-delivered article adds nothing."""
+    names = TopicNames(extract_stack.topic_prefix)
+    producer = make_producer(kafka_bootstrap)
+    quote = [
+        _article(
+            "q1",
+            '"Israel will pay a heavy price for this aggression," Iranian Foreign Minister Abbas '
+            "Araghchi warned on Tuesday.",
+            "One",
+        ),
+        _article(
+            "q2",
+            "Iran's foreign minister, Abbas Araghchi, warned on Tuesday that Israel will pay a heavy "
+            "price for this aggression.",
+            "Two",
+        ),
+    ]
+    for art in [*quote, quote[0]]:  # the last is a re-delivery
+        enc = encode(ARTICLES_RAW, art, source="/test")
+        producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
+    producer.flush(timeout=30)
+    producer.close()
+
+    records = consume_all(kafka_bootstrap, names.events_statement, expect=2, timeout=90)
+    versions = [decode(StatementEvent, r.value) for r in records]
+    assert len({v.event_id for v in versions}) == 1, "one quote, one statement"
+    assert [v.version for v in versions] == [1, 2]
+    assert {s.source for s in versions[-1].sources} == {"One", "Two"}
+    assert versions[-1].speaker.name == "Abbas Araghchi"
+    # Nothing more arrives: the re-delivered article's copy joined the statement it already was.
+    assert len(consume_all(kafka_bootstrap, names.events_statement, expect=3, timeout=10)) == 2

@@ -82,6 +82,7 @@ def consumers_of(names: TopicNames) -> dict[str, list[str]]:
     return {
         names.articles_raw: ["extract"],
         f"{names.prefix}extract.candidates": ["extract"],
+        f"{names.prefix}extract.statement-candidates": ["extract"],
         names.events_strike: ["alert", "api"],
         names.events_statement: ["alert", "api"],
         names.alerts: ["api"],

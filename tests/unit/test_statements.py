@@ -312,6 +312,64 @@ def test_a_comment_on_strikes_reported_above_links_to_them_and_adds_none(extract
     assert comment.related_event_ids == [strikes[0].event_id]
 
 
+# -- nominal acts, untyped names, wire copy ------------------------------------------------------------
+def test_an_act_noun_with_a_possessor_is_that_possessors_statement(extractor):
+    found = _statements(
+        extractor, "Moscow rejected Ankara's accusation that its jets had violated Turkish air space."
+    )
+    kinds = {(s.speaker.name, s.statement_type.value) for s in found}
+    assert ("Russia", "denial") in kinds
+    assert ("Turkey", "accusation") in kinds
+
+
+def test_the_charges_a_party_leveled_are_its_accusation(extractor):
+    found = _statements(
+        extractor,
+        "The Nicaraguan foreign ministry has denied the charges that the Honduran government has leveled "
+        "against the Nicaraguan embassy over the assassination.",
+    )
+    accusation = next(s for s in found if s.statement_type.value == "accusation")
+    assert accusation.speaker.name == "Honduran government"
+    assert "leveled" not in accusation.content.split()[-3:], accusation.content
+
+
+def test_an_untyped_name_quoting_someone_is_the_speaker(extractor):
+    s = _one(extractor, '"Our jets will keep hitting the militants\' positions," Okonkwo said.')
+    assert s.speaker.name == "Okonkwo"
+
+
+def test_posing_a_threat_is_no_threat(extractor):
+    s = _one(
+        extractor,
+        '"The militia continues to pose a threat to the region," the defence minister, Ana Silva, said.',
+    )
+    assert s.statement_type.value != "threat"
+
+
+def test_an_acronym_spelled_out_in_wire_copy_stays_a_name(extractor):
+    body = (
+        "PARIS, 31 AUG 89 (AFP) -- [TEXT] THE 12 EUROPEAN ECONOMIC COMMUNITY (EEC) MEMBER STATES TODAY "
+        "CONDEMNED THE BOMBING OF THE NEWSPAPER.\n\nIN A STATEMENT, THE EEC SPOKE OUT AGAINST THE "
+        "ATTACKS ON JOURNALISTS."
+    )
+    found = _statements(extractor, body)
+    assert any(s.speaker.name == "EEC" and s.statement_type.value == "criticism" for s in found), [
+        (s.speaker.name, s.statement_type.value) for s in found
+    ]
+
+
+def test_words_after_a_colon_go_on_while_the_speaker_says_we(extractor):
+    body = (
+        "Commenting on the siege of Aleppo, Foreign Office Minister Jane Hart said:\n\n"
+        "The situation in Aleppo remains dire.\n\n"
+        "We agreed that the shelling must stop. It is essential that the regime lets aid convoys in."
+    )
+    found = _statements(extractor, body)
+    assert any(s.statement_type.value == "appeal" and s.speaker.name == "Jane Hart" for s in found), [
+        (s.speaker.name, s.statement_type.value, s.content) for s in found
+    ]
+
+
 # -- coding ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("body", "side"),

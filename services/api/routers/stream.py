@@ -38,7 +38,7 @@ async def stream(
     receive what was missed. Comment lines are heartbeats. Filters apply on the server."""
     raw = last_event_id_header if last_event_id_header is not None else last_event_id
     if raw is None or raw == "":
-        cursor = store.last_seq
+        cursor = await store.last_seq()
     elif raw.isascii() and raw.isdigit():
         cursor = int(raw)
     else:
