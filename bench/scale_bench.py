@@ -1,12 +1,13 @@
-"""Horizontal scale of extract: 1 and then 2 workers in one consumer group over articles.raw (6 partitions),
-and a rebalance (a second worker joining mid-stream) checked for lost and duplicated events.
+"""Scale of extract: one service with a pool of 1 and then 2 extraction processes (all cores in one service),
+1 and then 2 services in one consumer group over articles.raw (6 partitions), and a rebalance (a second
+service joining mid-stream) checked for lost and duplicated events.
 
     .venv/bin/python bench/scale_bench.py [--articles 600] [--out docs/bench/scale.json]
 
 Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts a broker with scripts/kafka.sh. Each case has its own
 topic prefix and group. The articles are produced first; workers are then started and the clock runs from
-the first committed offset to the last (so model loading is not counted). Each worker has a pool of one
-extraction process, so one worker uses about one core. CPU utilisation is the whole machine's, from
+the first committed offset to the last (so model loading is not counted). A service with a pool of N splits
+each batch into N parts extracted at once (services/extract/pool.py). CPU utilisation is the whole machine's, from
 /proc/stat, over the same interval.
 """
 
@@ -79,7 +80,8 @@ def read_topic(bootstrap: str, topic: str) -> list[bytes]:
     return out
 
 
-def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: float | None, workdir: Path) -> dict[str, Any]:  # fmt: skip
+def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: float | None, workdir: Path,
+             pool: int = 1) -> dict[str, Any]:  # fmt: skip
     prefix = "s" + uuid.uuid4().hex[:8]
     names = TopicNames(f"{prefix}.")
     from services.extract.app import internal_topics
@@ -98,7 +100,7 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
 
     stack = Stack(bootstrap=bootstrap, workdir=workdir / prefix, topic_prefix=names.prefix, group_prefix=prefix,
                   ports=StackPorts.free(),
-                  extra_env={"WARWIRE_EXTRACT_WORKERS": "1", "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "0"})  # fmt: skip
+                  extra_env={"WARWIRE_EXTRACT_WORKERS": str(pool), "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "0"})  # fmt: skip
     procs: list[subprocess.Popen[bytes]] = []
 
     def spawn(i: int) -> None:
@@ -134,7 +136,8 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
     statements = [decode(StatementEvent, v) for v in read_topic(bootstrap, names.events_statement)]
     copies = Counter((e.event_id, e.version) for e in [*strikes, *statements])
     return {
-        "workers": workers if join_second_at is None else f"1, +1 after {joined_at} articles",
+        "services": workers if join_second_at is None else f"1, +1 after {joined_at} articles",
+        "pool_per_service": pool,
         "articles": n,
         "seconds": round(elapsed, 2),
         "articles_per_s": round(n / elapsed, 1),
@@ -157,10 +160,11 @@ def main() -> int:
     with bench_broker(workdir / "kafka") as bootstrap:
         articles = _articles(corpus(args.articles))
         one = run_case(bootstrap, articles, 1, None, workdir)
+        pooled = run_case(bootstrap, articles, 1, None, workdir, pool=2)
         two = run_case(bootstrap, articles, 2, None, workdir)
         rebalance = run_case(bootstrap, articles, 1, 0.3, workdir)
     reference = one
-    for case in (two, rebalance):
+    for case in (pooled, two, rebalance):
         case["lost_statements"] = len(set(reference["statement_ids"]) - set(case["statement_ids"]))
         case["extra_statements"] = len(set(case["statement_ids"]) - set(reference["statement_ids"]))
         case["articles_missing_from_strikes"] = len(set(reference["strike_sources"]) - set(case["strike_sources"]))  # fmt: skip
@@ -175,8 +179,9 @@ def main() -> int:
         "cases": [
             {k: v for k, v in c.items() if k not in {"statement_ids", "strike_sources"}}
             | {"statements": len(c["statement_ids"]), "articles_with_strikes": len(c["strike_sources"])}
-            for c in (one, two, rebalance)
+            for c in (one, pooled, two, rebalance)
         ],
+        "speedup_pool_2_vs_1": round(pooled["articles_per_s"] / one["articles_per_s"], 2),
         "speedup_2_vs_1": round(two["articles_per_s"] / one["articles_per_s"], 2),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -120,16 +121,30 @@ class _TooLarge(Exception):
     pass
 
 
-def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
-    """Run uvicorn; it handles SIGTERM/SIGINT by draining requests and running the lifespan shutdown."""
+def serve(
+    app: FastAPI, host: str, port: int, log_level: str, *, on_exit: Callable[[], None] | None = None
+) -> None:
+    """Run uvicorn; it handles SIGTERM/SIGINT by draining requests and running the lifespan shutdown.
+
+    ``on_exit`` runs in the event loop as soon as the signal arrives, before the drain: long-lived
+    responses (the live feed) end there, instead of holding the shutdown until its timeout."""
+    import asyncio
     import signal
 
     import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if on_exit is not None and not self.should_exit:
+                with contextlib.suppress(RuntimeError):  # no loop yet: nothing to end
+                    asyncio.get_running_loop().call_soon_threadsafe(on_exit)
+            super().handle_exit(sig, frame)
 
     # uvicorn re-raises the signal after its graceful shutdown, restoring the previous handler first;
     # a no-op handler lets the caller's own clean-up run and the process exit 0 after a clean stop.
     signal.signal(signal.SIGTERM, lambda *_: None)
 
-    uvicorn.run(
+    config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=10
     )
+    Server(config).run()

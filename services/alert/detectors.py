@@ -26,6 +26,7 @@ from shared.geo import haversine_km
 from shared.schemas import Severity, StatementEvent, StrikeEvent, StrikeType
 from shared.schemas.alert import AlertKind
 from shared.schemas.events import theater_of
+from shared.weapons import weapon_class
 
 _DEPLOY = re.compile(r"\b(?:deploy\w*|sen[dt]|sending|arriv\w*|join\w*|dispatch\w*)\b", re.I)
 _FORCES = re.compile(r"\b(?:troops|forces|fighters|soldiers|units|advisers|advisors)\b", re.I)
@@ -55,15 +56,6 @@ class Signal:
         return f"{self.kind.value}|{self.key}"
 
 
-def _weapon_class(weapon: str | None) -> str | None:
-    if weapon is None:
-        return None
-    for word in ("missile", "rocket", "drone", "bomb", "artillery", "mortar"):
-        if word in weapon:
-            return "missile" if word == "rocket" else word
-    return weapon
-
-
 def new_launch_platform(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
     rule = rules.new_launch_platform
     if not rule.enabled or event.actor is None or (event.launch_platform is None and event.weapon is None):
@@ -71,7 +63,7 @@ def new_launch_platform(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
     theater = theater_of(event)
     if theater is None:
         return []  # "first in a theater" needs one; the merged event will carry it
-    means = event.launch_platform.kind if event.launch_platform else _weapon_class(event.weapon)
+    means = event.launch_platform.kind if event.launch_platform else weapon_class(event.weapon)
     where = f" from {event.launch_location.name}" if event.launch_location else ""
     weapon = f" {event.weapon}s" if event.weapon else ""
     severity = rule.severity

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from services.alert.detectors import Signal
 from services.alert.rules import AlertRules
-from services.extract.extractor import stable_id
+from shared.ids import stable_id
 from shared.schemas import Alert, AlertStatus, Evidence, StatementEvent, StrikeEvent
 from shared.schemas.alert import AlertKind
 

@@ -42,7 +42,7 @@ def main() -> None:
         heartbeat_s=settings.api_sse_heartbeat_s,
         feed_poll_s=settings.api_feed_poll_s,
     )
-    serve(app, settings.api_http_host, settings.api_http_port, settings.log_level)
+    serve(app, settings.api_http_host, settings.api_http_port, settings.log_level, on_exit=feed.close)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from shared import coding
+from shared.schemas.events import theater_of_doc
 
 # -- columns ---------------------------------------------------------------------------------------------
 # ACLED's export columns, in ACLED's order, then warwire's own.
@@ -111,14 +112,9 @@ def record(doc: dict[str, Any], updated_at: datetime | None = None) -> dict[str,
     places = _places(doc)
     primary = _primary(places)
     loc = _location(primary)
-    theater = loc["country_code"] or next(
-        (p.get("country_code") for p in places if p.get("country_code")), None
-    )
+    theater = theater_of_doc(doc)
     targets: list[dict[str, Any]] = []
     if strike:
-        theater = theater or next(
-            (t.get("country") for t in doc.get("targets") or [] if t.get("country")), None
-        )
         actor1, codes1 = _actor(doc.get("actor"), theater)
         assoc1: str | None = None
         targets = list(doc.get("targets") or [])

@@ -46,6 +46,15 @@ class ChangeFeed:
         # lock one by one, and a client cancelled while waiting (it disconnected) cannot leave a lock
         # half-held, which asyncio.Condition under wait_for could on Python 3.11.
         self._published = asyncio.Event()
+        self.closed = False
+
+    def close(self) -> None:
+        """The service is stopping: every stream ends now, so the shutdown need not wait for clients
+        that never hang up (they reconnect to another replica, or to this one restarted, with
+        Last-Event-ID and miss nothing)."""
+        self.closed = True
+        published, self._published = self._published, asyncio.Event()
+        published.set()
 
     def start_at(self, seq: int) -> None:
         """Called once the store is open: changes up to ``seq`` predate this process."""
@@ -80,7 +89,7 @@ class ChangeFeed:
     async def wait_past(self, seq: int, heartbeat_s: float) -> bool:
         """True when something newer than ``seq`` was published, False on timeout (time for a heartbeat)."""
         deadline = asyncio.get_running_loop().time() + heartbeat_s
-        while self.latest <= seq:
+        while self.latest <= seq and not self.closed:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
                 return False

@@ -45,6 +45,7 @@ from services.api.tables import (
 )
 from shared.sanitize import safe_model, safe_text
 from shared.schemas import Alert, Severity, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
+from shared.schemas.events import theater_of
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
@@ -119,6 +120,7 @@ class AlertFilters:
     min_severity: str | None = None
     theater: str | None = None
     since: datetime | None = None
+    updated_since: datetime | None = None
 
 
 @dataclass
@@ -161,11 +163,6 @@ def _search_text(ev: StrikeEvent | StatementEvent) -> str:
         parts += [ev.speaker.name, ev.speaker.affiliation, ev.content]
         parts += [a.name for a in ev.about.actors] + [p.name for p in ev.about.places]
     return " ".join(p for p in parts if p).lower()
-
-
-def _theater(ev: StrikeEvent | StatementEvent) -> str | None:
-    places = ev.locations if isinstance(ev, StrikeEvent) else ev.about.places
-    return next((p.country_code for p in places if p.country_code), None)
 
 
 def _iso2(code: str | None) -> str | None:
@@ -343,7 +340,7 @@ class Store:
                     event_type=ev.event_type, version=ev.version, strike_type=getattr(ev, "strike_type", None),
                     actor=(ev.actor.name if isinstance(ev, StrikeEvent) and ev.actor else
                     (ev.speaker.name if isinstance(ev, StatementEvent) else None) or "")[:200] or None,
-                    country=_iso2(_theater(ev)), occurred_on=ev.occurred_on, confidence=ev.confidence, change_seq=seq,
+                    country=_iso2(theater_of(ev)), occurred_on=ev.occurred_on, confidence=ev.confidence, change_seq=seq,
                     updated_at=now, search_text=_search_text(ev), payload=payload,
                 )  # fmt: skip
                 if old is None:
@@ -590,6 +587,8 @@ class Store:
             conds.append(AlertRow.theater == f.theater.upper())
         if f.since:
             conds.append(AlertRow.raised_at >= f.since)
+        if f.updated_since:
+            conds.append(AlertRow.updated_at >= f.updated_since)
         q = select(AlertRow.order_seq, AlertRow.payload)
         if conds:
             q = q.where(and_(*conds))

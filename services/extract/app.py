@@ -10,6 +10,8 @@ Two agents, because merge state must be co-partitioned with its key:
   lead to it (the API resolves them; see services/api/store.py).
 - ``merge_statements`` does the same for statements in the ``statement-merge`` table: one quote carried
   by two outlets is one statement with two sources.
+Both tables hold rows of one block and one day (services/extract/merge_state.py), so a report reads the
+three rows of its day and the days beside it, not its block's whole history.
 Batches are acked only after every output is acknowledged by the broker (at-least-once); ids are
 stable, so a re-delivered article yields the same events and no new version.
 """
@@ -20,11 +22,12 @@ import logging
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import faust
 
 from services.extract.merge import Block, block_key
+from services.extract.merge_state import DayRows
 from services.extract.pool import ExtractionPool, ExtractionTimeout
 from services.extract.settings import ExtractSettings
 from services.extract.statements import StatementBlock, statement_block_key
@@ -93,6 +96,9 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
         f"{names.prefix}extract.statement-candidates", partitions=MERGE_PARTITIONS, internal=True
     )
     statement_table = app.Table("statement-merge", default=None, partitions=MERGE_PARTITIONS)
+    # Rows of one block and one day (services/extract/merge_state.py): a report reads three small rows.
+    strike_rows = DayRows(merge_table, StrikeEvent.model_validate_json, lambda e: [e.event_id, *e.merged_ids])
+    statement_rows = DayRows(statement_table, StatementEvent.model_validate_json, lambda e: [e.event_id])
 
     async def publish(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         await send_and_wait(app, topic, key, value, headers)
@@ -192,15 +198,14 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             except DecodeError as exc:
                 await dead.send(exc.reason, exc.detail, event)
                 continue
-            key = block_key(candidate)
-            block = Block([StrikeEvent.model_validate_json(e) for e in merge_table.get(key) or []])
-            merged, grew = block.add(candidate)
-            if not grew:
+            fold = strike_rows.fold(block_key(candidate), candidate, Block)
+            if fold is None:
                 continue  # a re-delivery, or a sentence of an article already merged in: nothing new
+            merged = fold.event
             enc = encode(EVENTS_STRIKE, merged, source=SOURCE)
             # Publish before recording: a crash in between re-publishes the same version, never loses it.
             await publish(names.events_strike, merged.event_id, enc.value, enc.headers)
-            merge_table[key] = [e.model_dump_json() for e in _recent(block.events)]
+            fold.save()
             EVENTS_EMITTED.labels("strike", merged.strike_type.value).inc()
             if merged.version == 1:
                 STRIKES.labels(
@@ -217,36 +222,17 @@ def build_app(settings: ExtractSettings, pool: ExtractionPool) -> faust.App:
             except DecodeError as exc:
                 await dead.send(exc.reason, exc.detail, event)
                 continue
-            key = statement_block_key(candidate)
-            block = StatementBlock(
-                [StatementEvent.model_validate_json(e) for e in statement_table.get(key) or []]
-            )
-            merged, grew = block.add(candidate)
-            if not grew:
+            fold = statement_rows.fold(statement_block_key(candidate), candidate, StatementBlock)
+            if fold is None:
                 continue  # a re-delivery: nothing new
-            enc = encode(EVENTS_STATEMENT, merged, source=SOURCE)
-            await publish(names.events_statement, merged.event_id, enc.value, enc.headers)
-            statement_table[key] = [e.model_dump_json() for e in _recent(block.events)]
+            enc = encode(EVENTS_STATEMENT, fold.event, source=SOURCE)
+            await publish(names.events_statement, fold.event.event_id, enc.value, enc.headers)
+            fold.save()
+            merged = fold.event
             EVENTS_EMITTED.labels("statement", "").inc()
             _observe_latency(merged.ingested_at)
 
     return app
-
-
-MERGE_WINDOW_DAYS = 14
-MERGE_BLOCK_MAX = 200
-_Report = TypeVar("_Report", StrikeEvent, StatementEvent)
-
-
-def _recent(events: list[_Report]) -> list[_Report]:
-    """Bound a block's state: only events within the merge window of the newest can still match."""
-    dated = [e.occurred_on for e in events if e.occurred_on]
-    if dated:
-        newest = max(dated)
-        events = [
-            e for e in events if e.occurred_on is None or (newest - e.occurred_on).days <= MERGE_WINDOW_DAYS
-        ]
-    return events[-MERGE_BLOCK_MAX:]
 
 
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")

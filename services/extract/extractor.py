@@ -9,7 +9,6 @@ Flow per batch of articles:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from services.extract.merge import Block, block_key, strike_class
 from services.extract.text import Sentence, has_speech_cue, is_candidate, split_sentences
 from services.extract.truecase import TrueCaser, is_shouting
 from shared.coding import code_statement
+from shared.ids import stable_id
 from shared.schemas import (
     About,
     ActorRef,
@@ -54,11 +54,6 @@ class ExtractionResult:
     article_id: str
     strikes: list[StrikeEvent] = field(default_factory=list)
     statements: list[StatementEvent] = field(default_factory=list)
-
-
-def stable_id(prefix: str, *parts: object) -> str:
-    digest = hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
-    return f"{prefix}_{digest[:20]}"
 
 
 class Extractor:

@@ -18,14 +18,8 @@ from dataclasses import dataclass, field
 from shared.coding import code_strike
 from shared.geo import haversine_km
 from shared.schemas import Evidence, Place, Quantities, SourceRef, StatementEvent, StrikeEvent, StrikeType
-
-_WEAPON_CLASS = {
-    "cruise missile": "missile", "ballistic missile": "missile", "surface-to-surface missile": "missile",
-    "anti-ship missile": "missile", "missile": "missile", "rocket": "missile",
-    "artillery": "artillery", "mortar": "artillery", "tank": "artillery",
-    "bomb": "bomb", "guided bomb": "bomb", "barrel bomb": "bomb", "cluster munition": "bomb",
-    "drone": "drone", "loitering munition": "drone",
-}  # fmt: skip
+from shared.schemas.events import theater_of
+from shared.weapons import weapon_class
 
 
 def strike_class(strike_type: StrikeType) -> str:
@@ -35,12 +29,6 @@ def strike_class(strike_type: StrikeType) -> str:
 def block_key(event: StrikeEvent) -> str:
     actor = event.actor.name if event.actor else "unknown"
     return f"{actor}|{strike_class(event.strike_type)}"
-
-
-def _theater(event: StrikeEvent) -> str | None:
-    return next((p.country_code for p in event.locations if p.country_code), None) or next(
-        (t.country for t in event.targets if t.country), None
-    )
 
 
 # Two specific places this close can be one strike reported with different names ("the outskirts of X").
@@ -89,7 +77,7 @@ def compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
         return False
     if a.occurred_on is None or b.occurred_on is None or abs((a.occurred_on - b.occurred_on).days) > 1:
         return False
-    ta, tb = _theater(a), _theater(b)
+    ta, tb = theater_of(a), theater_of(b)
     if a.actor is None and (ta is None or ta != tb):
         return False  # unknown attackers merge only on a shared, known theater
     if not _agree(ta, tb) or not places_compatible(a, b):
@@ -105,9 +93,7 @@ def compatible(a: StrikeEvent, b: StrikeEvent) -> bool:
     lb = b.launch_location.name if b.launch_location and b.launch_location.geo_precision else None
     if not _agree(la, lb):
         return False
-    wa = _WEAPON_CLASS.get(a.weapon or "", a.weapon)
-    wb = _WEAPON_CLASS.get(b.weapon or "", b.weapon)
-    if not _agree(wa, wb):
+    if not _agree(weapon_class(a.weapon), weapon_class(b.weapon)):
         return False
     qa, qb = a.quantities, b.quantities
     return _quantity_agrees(qa.munitions, qb.munitions) and _quantity_agrees(qa.platforms, qb.platforms)

@@ -84,6 +84,24 @@ def _extract_json(articles_json: list[str]) -> list[Payload]:
     ]
 
 
+def split_evenly(items: list[str], parts: int) -> list[list[str]]:
+    """Consecutive parts of about equal total length (the cost of an article grows with its text);
+    no empty part, at most ``parts`` of them."""
+    if not items:
+        return []
+    target = sum(len(i) for i in items) / min(parts, len(items))
+    out: list[list[str]] = [[]]
+    size = 0
+    for n, item in enumerate(items):
+        left_items, left_parts = len(items) - n, parts - len(out)
+        if out[-1] and (size >= target or left_items <= left_parts) and len(out) < parts:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += len(item)
+    return out
+
+
 class ExtractionPool:
     """``workers`` processes (spawned, so no fork of a loaded event loop); 0 runs in one thread, where
     the budget cannot stop a call (a thread cannot be killed) and is not enforced."""
@@ -104,16 +122,20 @@ class ExtractionPool:
         return ThreadPoolExecutor(max_workers=1, initializer=_init_worker)
 
     def warm_up(self) -> None:
-        """Load the model in every worker before consuming, so the first batch is not slow."""
-        self._executor.submit(_extract_json, []).result()
+        """Load the model in every worker before consuming, so the first batch is not slow (one call
+        per worker: the executor starts a process for each call while none is idle)."""
+        for future in [self._executor.submit(_extract_json, []) for _ in range(max(1, self.workers))]:
+            future.result()
 
     async def extract(self, articles: list[Article]) -> tuple[list[ExtractionResult], float]:
+        """Extract a batch, split into one part per worker process so that every core works on it at
+        once; the results come back in the batch's order, so the caller still commits in offset order."""
         loop = asyncio.get_running_loop()
-        payload = [a.model_dump_json() for a in articles]
-        future = loop.run_in_executor(self._executor, _extract_json, payload)
+        parts = split_evenly([a.model_dump_json() for a in articles], max(1, self.workers))
+        futures = [loop.run_in_executor(self._executor, _extract_json, part) for part in parts]
         timeout = self.timeout_s if self.workers > 0 and self.timeout_s != float("inf") else None
         try:
-            raw = await asyncio.wait_for(future, timeout)
+            raw = [r for done in await asyncio.wait_for(asyncio.gather(*futures), timeout) for r in done]
         except TimeoutError:
             log.error(
                 "extraction of %d article(s) overran %.1f s; replacing the pool", len(articles), timeout
@@ -128,7 +150,7 @@ class ExtractionPool:
             )
             for aid, strikes, statements, _ in raw
         ]
-        return results, (raw[0][3] if raw else 0.0)
+        return results, (sum(r[3] for r in raw) / len(raw) if raw else 0.0)
 
     def _replace(self) -> None:
         """Kill the busy processes and start warm ones (blocking: runs off the event loop)."""

@@ -23,7 +23,6 @@ Pure functions over spaCy tokens and small per-article state; no model is loaded
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any
 
 from services.extract import lexicon as lx
 from services.extract.merge import union_reports
+from shared.ids import stable_id
 from shared.schemas import ActorRef, Speaker, StatementEvent, StatementType
 
 Token = Any  # spacy.tokens.Token
@@ -1052,7 +1052,7 @@ def running_total(doc: Any) -> bool:
 # -- statements -----------------------------------------------------------------------------------------
 def statement_id(speaker: str, content: str, occurred_on: date | None) -> str:
     key = f"{speaker.lower()}|{_norm_content(content)[:160]}|{occurred_on}"
-    return "stm_" + hashlib.sha1(key.encode()).hexdigest()[:20]
+    return stable_id("stm", key)
 
 
 def _norm_content(text: str) -> str:

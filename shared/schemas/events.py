@@ -5,9 +5,10 @@ Field names are the public contract; see contracts/ for the generated JSON Schem
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -250,12 +251,25 @@ class StatementEvent(Message):
     extracted_at: datetime | None = None
 
 
-def theater_of(event: StrikeEvent) -> str | None:
-    """The country where a strike's effects are: its first geocoded place, else its first target's."""
-    for place in event.locations:
-        if place.country_code:
-            return place.country_code
-    for target in event.targets:
-        if target.country:
-            return target.country
-    return None
+def event_country(place_codes: Iterable[str | None], target_codes: Iterable[str | None]) -> str | None:
+    """The country of an event, its theater: where its effects are. The first geocoded place's country,
+    else the first target's. The one definition: the store's ``country`` column and ``?country=``, the
+    live feed's filter, the exports, the merge and the alert detectors all read it through
+    :func:`theater_of` or :func:`theater_of_doc`."""
+    return next((c for c in place_codes if c), None) or next((c for c in target_codes if c), None)
+
+
+def theater_of(event: StrikeEvent | StatementEvent) -> str | None:
+    if isinstance(event, StrikeEvent):
+        return event_country((p.country_code for p in event.locations), (t.country for t in event.targets))
+    return event_country((p.country_code for p in event.about.places), ())
+
+
+def theater_of_doc(doc: Mapping[str, Any]) -> str | None:
+    """:func:`theater_of` of an event's published JSON (the API holds documents, not models)."""
+    if doc.get("event_type") == "statement":
+        places = (doc.get("about") or {}).get("places") or []
+        targets: list[Any] = []
+    else:
+        places, targets = doc.get("locations") or [], doc.get("targets") or []
+    return event_country((p.get("country_code") for p in places), (t.get("country") for t in targets))

@@ -157,6 +157,9 @@ async def test_alert_filters_and_restart_continues_the_sequence(store: Store, da
     assert await alert_ids(min_severity="high") == {"a1"}
     assert await alert_ids(severity="medium", theater="ua") == {"a2"}
     assert await alert_ids(since=now - timedelta(days=1)) == {"a1"}
+    # What a client that was away since a moment ago missed: both were stored just now.
+    assert await alert_ids(updated_since=datetime.now(UTC) - timedelta(minutes=5)) == {"a1", "a2"}
+    assert await alert_ids(updated_since=datetime.now(UTC) + timedelta(minutes=5)) == set()
     await store.upsert_events(EVENTS[:2])
     last = await store.last_seq()
     await store.close()

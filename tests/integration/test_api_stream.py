@@ -92,3 +92,33 @@ def test_stream_filters_and_bad_input(api: Stack, kafka_bootstrap: str) -> None:
             if sum(1 for x in lines if x.startswith(": heartbeat")) >= 2:
                 break
     assert not any(x.startswith("data:") for x in lines)  # the event was filtered out on the server
+
+
+def test_sigterm_ends_open_streams_instead_of_waiting_for_them(
+    kafka_bootstrap: str, unique: str, tmp_path
+) -> None:
+    """A client that never hangs up must not hold the shutdown until uvicorn's 10 s drain timeout: the
+    stream ends when the signal arrives, the client sees its end, and the service exits 0."""
+    import threading
+    import time
+
+    stack = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_API_SSE_HEARTBEAT_S="30")
+    ensure_topics(kafka_bootstrap, TopicNames(stack.topic_prefix))
+    stack.start(("api",))
+    stack.wait_healthy(timeout=60, services=("api",))
+    connected, ended = threading.Event(), threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{stack.url('api')}/v1/stream", timeout=60) as response:
+            for _ in response.iter_lines():
+                connected.set()  # the stream's first line ("retry: ...") arrived
+        ended.set()
+
+    client = threading.Thread(target=listen, daemon=True)
+    client.start()
+    assert connected.wait(30), "the stream did not open"
+    started = time.monotonic()
+    assert stack.stop_one("api") == 0
+    took = time.monotonic() - started
+    assert took < 8, f"shutdown took {took:.1f} s: the open stream held it"
+    assert ended.wait(10), "the client's stream did not end"

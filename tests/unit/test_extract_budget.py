@@ -51,3 +51,14 @@ def test_cut_body_is_a_prefix_ending_at_a_sentence_end() -> None:
     assert long.startswith(cut) and len(cut) <= 50_000 and cut.endswith("Aleppo.")
     cut = cut_body((ATTACK * 2_000), 50_000)  # no full stop at all: cut between capped pieces
     assert len(cut) <= 50_000 and cut.endswith(",")
+
+
+def test_a_batch_is_split_into_one_part_per_worker_in_order() -> None:
+    from services.extract.pool import split_evenly
+
+    items = ["a" * 10, "b" * 10, "c" * 10, "d" * 10, "e" * 10]
+    parts = split_evenly(items, 2)
+    assert len(parts) == 2 and [x for p in parts for x in p] == items  # order kept
+    assert split_evenly(["x" * 100, "y", "z", "w"], 2) == [["x" * 100], ["y", "z", "w"]]  # by length
+    assert split_evenly(["a", "b"], 4) == [["a"], ["b"]]  # never an empty part
+    assert split_evenly([], 2) == []

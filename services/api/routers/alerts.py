@@ -26,11 +26,16 @@ async def list_alerts(
     since: Annotated[
         IsoDateTime | None, Query(description="Raised at or after this time (ISO 8601).")
     ] = None,
+    updated_since: Annotated[
+        IsoDateTime | None,
+        Query(description="Stored or updated at or after this time (ISO 8601): what a client missed."),
+    ] = None,
 ) -> JSONResponse:
     """Newest first; same paging as /v1/events."""
     filters = AlertFilters(
         kind=kind.value if kind else None, severity=severity.value if severity else None,
         min_severity=min_severity.value if min_severity else None, theater=theater, since=aware(since),
+        updated_since=aware(updated_since),
     )  # fmt: skip
     return await page(store.list_alerts(filters, limit=limit, cursor=cursor))
 

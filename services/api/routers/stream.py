@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from services.api.deps import ConfigDep, Country, StoreDep, bad
 from services.api.responses import ERRORS
 from shared.schemas import AlertKind, Severity
+from shared.schemas.events import theater_of_doc
 
 router = APIRouter(tags=["live"])
 SSE: dict[int | str, dict[str, Any]] = {
@@ -53,8 +54,7 @@ async def stream(
         if kind_name == "event":
             if event_type and doc.get("event_type") != event_type:
                 return False
-            places = doc.get("locations") or (doc.get("about") or {}).get("places") or []
-            return not country or any(p.get("country_code") == country.upper() for p in places)
+            return not country or theater_of_doc(doc) == country.upper()  # as ?country= on /v1/events
         if kind and doc.get("kind") != kind.value:
             return False
         if Severity(doc.get("severity", "low")).rank < floor:
@@ -64,7 +64,7 @@ async def stream(
     async def messages() -> AsyncIterator[bytes]:
         nonlocal cursor
         yield b"retry: 2000\n\n"
-        while not await request.is_disconnected():
+        while not await request.is_disconnected() and not (feed is not None and feed.closed):
             # From the shared in-memory buffer; from the store when the client is further behind.
             rows = feed.since(cursor) if feed is not None else None
             if rows is None:

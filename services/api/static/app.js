@@ -849,8 +849,14 @@ async function catchUp(sinceMs) {
     cursor = page.next_cursor;
   } while (cursor && ++pages < 10);
   addEventPage(got, { live: true });
-  const als = await api(`/v1/alerts?${alertQuery({ limit: 100 })}`);
-  for (const a of als.items) addAlert(a, { live: true });
+  cursor = null; pages = 0;
+  do {
+    const q = alertQuery({ limit: 500, updated_since: since });
+    if (cursor) q.set("cursor", cursor);
+    const page = await api(`/v1/alerts?${q}`);
+    for (const a of page.items) addAlert(a, { live: true });
+    cursor = page.next_cursor;
+  } while (cursor && ++pages < 10);
   render();
 }
 let source = null, retryTimer = null, retryDelay = 1000;

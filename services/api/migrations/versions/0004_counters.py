@@ -1,4 +1,6 @@
-"""counters: the write sequence moves from the API process into the database, so that several API
+"""counters, and an index for ``GET /v1/alerts?updated_since=``.
+
+The write sequence moves from the API process into the database, so that several API
 replicas materialising into one database number their writes without colliding. The ``change`` counter
 starts where the stored events and alerts left off.
 
@@ -28,7 +30,9 @@ def upgrade() -> None:
         "INSERT INTO counters (name, value) SELECT 'change', COALESCE(MAX(seq), 0) FROM ("
         "SELECT MAX(change_seq) AS seq FROM events UNION ALL SELECT MAX(change_seq) FROM alerts) AS tops"
     )
+    op.create_index("ix_alerts_updated_at", "alerts", ["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alerts_updated_at", table_name="alerts")
     op.drop_table("counters")
