@@ -7,7 +7,11 @@ import argparse
 import importlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from services.api import export_cli
 from services.runner import SERVICES
@@ -25,19 +29,55 @@ def _file_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--published-at", help="publication date for files that do not carry one (ISO 8601)")
     p.add_argument("--source", help="source name (default: the file name)")
     p.add_argument("--url", help="article URL")
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help=f"show the progress bar on stderr even when it is not a terminal (it shows by itself on a "
+        f"terminal for more than {PROGRESS_MIN_ARTICLES} articles)",
+    )
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Print one JSON event per line; events from files given together are merged."""
-    from services.extract.extractor import events_of
+    """Print one JSON event per line, each as soon as it is final: an article's own events when it is
+    done, merged events when no later article can join them (services/extract/streaming.py). Events
+    from files given together are merged unless --no-merge."""
     from services.extract.nlp import default_extractor
+    from services.extract.streaming import stream_events
+
+    articles, failed = _read_articles(args.paths, args)
+    extractor = default_extractor()
+    with _progress(len(articles), "extract", force=args.progress) as bar:
+
+        def results() -> Iterator[Any]:
+            for article in articles:  # one at a time, so that its events can be printed before the next
+                yield extractor.extract([article])[0]
+                bar.update()
+
+        for event in stream_events(articles, results(), extractor.report_dates, merge=not args.no_merge):
+            _print_line(event.model_dump_json(), bar)
+    return 1 if failed and not articles else 0
+
+
+def _print_line(line: str, bar: tqdm) -> None:
+    """One line on stdout, now (a reader sees each event as it is final); with a bar on the same
+    terminal, tqdm clears the bar, prints the line and draws the bar again below it."""
+    if bar.disable:
+        print(line, flush=True)
+    else:
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
+
+
+def _read_articles(paths: list[str], args: argparse.Namespace) -> tuple[list[Any], int]:
+    """Every article of ``paths``, normalised as ingest does, and how many could not be read. All are
+    read before extraction starts: the streaming merge needs to know what is still to come."""
     from services.ingest.files import expand, read_file
     from services.ingest.ingestor import IngestError, Ingestor
     from services.ingest.seen import SeenStore
 
     normaliser = Ingestor(publisher=_NoPublish(), seen=SeenStore(":memory:"))
     articles, failed = [], 0
-    for path in expand(args.paths):
+    for path in expand(paths):
         for item in read_file(path, published_at=args.published_at, source=args.source, url=args.url):
             try:
                 if isinstance(item, IngestError):
@@ -46,9 +86,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             except IngestError as exc:
                 failed += 1
                 print(f"warwire extract: skipped {path}: {exc.reason}: {exc.detail}", file=sys.stderr)
-    for event in events_of(default_extractor().extract(articles)):
-        print(event.model_dump_json())
-    return 1 if failed and not articles else 0
+    return articles, failed
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -69,10 +107,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         publisher, SeenStore(settings.ingest_state_path), max_bytes=settings.ingest_max_article_bytes
     )
     counts = {"published": 0, "duplicate": 0, "rejected": 0}
-    files = expand(args.paths)
-    progress = _Progress(len(files), enabled=len(files) >= 20 and sys.stderr.isatty())
-    for path in files:
-        for item in read_file(path, published_at=args.published_at, source=args.source, url=args.url):
+    # Read first, so that the bar counts articles (a .jsonl file may hold thousands), not files.
+    items = [
+        (path, item)
+        for path in expand(args.paths)
+        for item in read_file(path, published_at=args.published_at, source=args.source, url=args.url)
+    ]
+    with _progress(len(items), "ingest", force=args.progress) as bar:
+        for path, item in items:
             try:
                 if isinstance(item, IngestError):
                     raise item
@@ -91,8 +133,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     "detail": exc.detail,
                 }
                 print(json.dumps(rejected))
-        progress.step()
-    progress.done()
+            bar.update()
     publisher.close()
     print(json.dumps(counts), file=sys.stderr)
     return 0 if counts["rejected"] == 0 else 2
@@ -166,25 +207,15 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Progress:
-    """A one-line progress bar on stderr for large inputs."""
+# A bar only for inputs long enough to wait for, and only for a person watching: a script reading the
+# output gets no carriage-return noise on stderr unless it asks for the bar with --progress.
+PROGRESS_MIN_ARTICLES = 5
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total, self.n, self.enabled = total, 0, enabled
 
-    def step(self) -> None:
-        self.n += 1
-        if self.enabled:
-            filled = int(30 * self.n / max(1, self.total))
-            print(
-                f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.n}/{self.total} files",
-                end="",
-                file=sys.stderr,
-            )
-
-    def done(self) -> None:
-        if self.enabled:
-            print(file=sys.stderr)
+def _progress(total: int, what: str, *, force: bool) -> tqdm:
+    """A progress bar on stderr counting articles; when disabled, a no-op with the same interface."""
+    enabled = force or (total > PROGRESS_MIN_ARTICLES and sys.stderr.isatty())
+    return tqdm(total=total, desc=what, unit="article", file=sys.stderr, disable=not enabled)
 
 
 def _raw(path: Path) -> bytes | None:
@@ -206,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("service", choices=SERVICES)
     ext = sub.add_parser("extract", help="extract events from files; JSON lines on stdout")
     _file_args(ext)
+    ext.add_argument(
+        "--no-merge",
+        action="store_true",
+        help="print each article's own events as it is done, without merging strikes and statements "
+        "reported by several articles",
+    )
     ing = sub.add_parser("ingest", help="publish files to articles.raw")
     _file_args(ing)
     demo = sub.add_parser("demo", help="run the whole pipeline on the sample articles")

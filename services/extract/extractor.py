@@ -21,11 +21,12 @@ from services.extract import lexicon as lx
 from services.extract import statements as stm
 from services.extract import strikes as st
 from services.extract.casualties import casualties, target_kind
-from services.extract.dates import resolve_date
+from services.extract.dates import dates_in_any_case, resolve_date
 from services.extract.gazetteer import Gazetteer
 from services.extract.merge import Block, block_key, strike_class
 from services.extract.text import Sentence, has_speech_cue, is_candidate, split_sentences
 from services.extract.truecase import TrueCaser, is_shouting
+from shared.coding import code_statement
 from shared.ids import stable_id
 from shared.schemas import (
     About,
@@ -89,6 +90,17 @@ class Extractor:
         for (i, sent, _), doc in zip(jobs, docs, strict=True):
             per_article[i].append((sent, doc))
         return [self._article(a, parsed) for a, parsed in zip(articles, per_article, strict=True)]
+
+    def report_dates(self, article: Article) -> set[date] | None:
+        """Every date a report of ``article`` can carry; None for an undated article, whose reports carry
+        none. ``extract`` dates a report by ``resolve_date`` on one of these sentences, as written or
+        truecased; ``dates_in_any_case`` covers both. The CLI's streaming merge
+        (services/extract/streaming.py) closes an event once no article still to come can carry a date
+        near its own. Cheap: no parse, no truecasing."""
+        if article.published_at is None:
+            return None
+        published = article.published_at.date()
+        return {d for sent in split_sentences(article.body) for d in dates_in_any_case(sent.text, published)}
 
     # -- per article --------------------------------------------------------------------------
     def _article(self, article: Article, parsed: list[tuple[Sentence, Any]]) -> ExtractionResult:
@@ -513,6 +525,7 @@ class Extractor:
         opened_in: Sentence | None = None,
     ) -> StatementEvent:
         speaker = Speaker(name=act.speaker_name or "", role=act.role, affiliation=act.affiliation)
+        speaker = speaker.model_copy(update={"actor": stm.speaker_side(speaker)})
         occurred_on, precision = resolve_date(doc.text if doc is not None else sent.text, ctx.published)
         places: list[Place] = []
         about: list[ActorRef] = []
@@ -525,28 +538,32 @@ class Extractor:
             about = stm.about_actors(
                 st.actor_refs([t for t in doc if t.i not in exclude]), speaker.affiliation
             )
-        return StatementEvent(
-            event_id=stm.statement_id(speaker.name, content, occurred_on),
-            speaker=speaker,
-            statement_type=stm.statement_type(kind),
-            cameo_code=stm.cameo_code(kind, act.verb.lemma_.lower()),
-            plover_type=stm.PLOVER_TYPES.get(kind),
-            trigger=act.trigger if doc is not None or opened_in is not None else None,
-            content=content,
-            about=About(actors=about, places=places),
-            related_event_ids=list(dict.fromkeys(strike_ids)),
-            background=background,
-            occurred_on=occurred_on,
-            time_precision=precision,
-            evidence=[
-                Evidence(article_id=article.article_id, sentence=x.text, char_start=x.start, char_end=x.end)
-                for x in ([opened_in] if opened_in is not None else []) + [sent]
-            ],
-            sources=[_source(article)],
-            confidence=0.7 if act.person else 0.6,
-            ingested_at=article.ingested_at,
-            extracted_at=datetime.now(UTC),
-        )
+        return code_statement(
+            StatementEvent(
+                event_id=stm.statement_id(speaker.name, content, occurred_on),
+                speaker=speaker,
+                statement_type=stm.statement_type(kind),
+                cameo_code=stm.cameo_code(kind, act.verb.lemma_.lower()),
+                plover_type=stm.PLOVER_TYPES.get(kind),
+                trigger=act.trigger if doc is not None or opened_in is not None else None,
+                content=content,
+                about=About(actors=about, places=places),
+                related_event_ids=list(dict.fromkeys(strike_ids)),
+                background=background,
+                occurred_on=occurred_on,
+                time_precision=precision,
+                evidence=[
+                    Evidence(
+                        article_id=article.article_id, sentence=x.text, char_start=x.start, char_end=x.end
+                    )
+                    for x in ([opened_in] if opened_in is not None else []) + [sent]
+                ],
+                sources=[_source(article)],
+                confidence=0.7 if act.person else 0.6,
+                ingested_at=article.ingested_at,
+                extracted_at=datetime.now(UTC),
+            )
+        )  # the speaker's side and the actors it is about, coded (shared.coding)
 
 
 # -- helpers over the parse ---------------------------------------------------------------------

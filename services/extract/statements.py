@@ -32,7 +32,7 @@ from typing import Any
 from services.extract import lexicon as lx
 from services.extract.merge import union_reports
 from shared.ids import stable_id
-from shared.schemas import ActorRef, StatementEvent, StatementType
+from shared.schemas import ActorRef, Speaker, StatementEvent, StatementType
 
 Token = Any  # spacy.tokens.Token
 
@@ -1088,6 +1088,7 @@ def merge_statement(old: StatementEvent, new: StatementEvent) -> StatementEvent:
                 update={
                     "role": old.speaker.role or new.speaker.role,
                     "affiliation": old.speaker.affiliation or new.speaker.affiliation,
+                    "actor": old.speaker.actor or new.speaker.actor,
                 }
             ),
             "related_event_ids": related,
@@ -1139,6 +1140,47 @@ def remap_related(statement: StatementEvent, aliases: dict[str, str]) -> Stateme
     if ids == statement.related_event_ids:
         return statement
     return statement.model_copy(update={"related_event_ids": ids})
+
+
+# Who speaks for a state's forces rather than its government: soldiers, commands, defence ministries.
+_MILITARY_SPEAKER = re.compile(
+    r"\b(?:general|colonel|major|commander|officer|army|military|armed forces|air force|navy|"
+    r"defen[cs]e (?:ministry|minister|department|secretary)|ministry of defen[cs]e|pentagon)\b",
+    re.IGNORECASE,
+)
+# A state's office: whoever holds one speaks for its government, even when the article names no state.
+_GOVERNMENT_SPEAKER = re.compile(
+    r"\b(?:president|prime minister|minister|ministry|government|foreign secretary|home secretary|"
+    r"secretary of state|chancellor|ambassador|embassy|governor|foreign office|state department)\b",
+    re.IGNORECASE,
+)
+
+
+def speaker_side(speaker: Speaker) -> ActorRef | None:
+    """The side a speaker speaks for: the actor its affiliation (or its own name) is in the lexicon,
+    a state's government when that is a state and the speaker no soldier, its forces otherwise; an office
+    of some unnamed state ('the foreign secretary') is a government of no known country. None when
+    nothing tells (a named person without office or affiliation)."""
+    words = " ".join(filter(None, [speaker.name, speaker.role]))
+    entry = next(
+        (e for text in (speaker.affiliation, speaker.name) if (e := lx.ACTORS.get(_actor_key(text)))),
+        None,
+    )
+    if entry is None:
+        if _GOVERNMENT_SPEAKER.search(words) and not _MILITARY_SPEAKER.search(words):
+            return ActorRef(name="government", kind="government")
+        return None
+    kind, unit = entry.kind, None
+    if kind == "state_military":
+        if entry.name in lx.STATE_FORCES:
+            unit = entry.name  # "police", "army": the state's force, the state unknown here
+        elif entry.country and not _MILITARY_SPEAKER.search(words):
+            kind = "government"  # "Turkey said", "the Salvadoran Government", a minister of the state
+    return ActorRef(name=entry.name, kind=kind, country=entry.country, unit=unit)
+
+
+def _actor_key(text: str | None) -> str:
+    return (text or "").strip().lower().removeprefix("the ")
 
 
 def about_actors(refs: list[ActorRef], speaker_affiliation: str | None) -> list[ActorRef]:

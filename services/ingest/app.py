@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from services.ingest.feeds import FeedPoller
 from services.ingest.ingestor import ArticleIn, IngestError, Ingestor, PublishFailed
+from shared.api_docs import serve_docs
 from shared.http import instrument, key_matches
 
 
@@ -32,7 +33,8 @@ def create_app(
             if poller is not None:
                 await poller.stop()
 
-    app = FastAPI(title="warwire ingest", version="1", docs_url="/docs", lifespan=lifespan)
+    app = FastAPI(title="warwire ingest", version="1", docs_url=None, redoc_url=None, lifespan=lifespan)
+    serve_docs(app)  # self-hosted /docs and /redoc
     instrument(app, "ingest")
 
     def check_key(key: str | None) -> None:

@@ -204,6 +204,11 @@ class Speaker(Part):
     name: str = Field(description="The person or body that said it, full name as the article gives it.")
     role: str | None = Field(default=None, description="Office or function, e.g. 'prime minister'.")
     affiliation: str | None = Field(default=None, description="State or organisation, e.g. 'Turkey'.")
+    actor: ActorRef | None = Field(
+        default=None,
+        description="The side the speaker speaks for, coded like a strike's actor (type, ACLED inter, CAMEO "
+        "actor code): a state's government or forces, an armed group. Null when warwire cannot tell.",
+    )
 
 
 class About(Part):

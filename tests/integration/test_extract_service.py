@@ -49,8 +49,13 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
     arts = [
         _article("a1", "Israeli jets bombed a weapons depot in Gaza on Monday.", "One"),
         _article("a2", "Israeli warplanes struck targets in Gaza on Monday, officials said.", "Two"),
+        _article(
+            "a3",
+            "The Russian Defence Ministry denied that its jets had struck the hospital in Idlib.",
+            "Three",
+        ),
     ]
-    for art in arts[:1]:
+    for art in [arts[0], arts[2]]:
         enc = encode(ARTICLES_RAW, art, source="/test")
         producer.send(names.articles_raw, key=enc.key, value=enc.value, headers=enc.headers)
     # Poison: not JSON, and JSON of the wrong shape. Both must be dead-lettered, the agent must go on.
@@ -69,6 +74,18 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
     assert latest.actor is not None and latest.actor.name == "Israel"
     assert headers_dict(strikes[0].headers)["ce_type"] == "io.warwire.event.strike.v1"
 
+    # Statements are published coded: the side their speaker speaks for (shared.coding.code_statement).
+    published = consume_all(kafka_bootstrap, names.events_statement, expect=1, timeout=60)
+    denial = next(
+        d for d in (decode(StatementEvent, r.value) for r in published) if d.sources[0].source == "Three"
+    )
+    side = denial.speaker.actor
+    assert side is not None and (side.name, side.acled_inter, side.cameo_actor_code) == (
+        "Russia",
+        8,
+        "RUSMIL",
+    )
+
     dead = [
         decode(DeadLetter, r.value)
         for r in consume_all(kafka_bootstrap, names.deadletter, expect=2, timeout=30)
@@ -76,7 +93,7 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
     assert sorted(d.reason for d in dead) == ["invalid_json", "schema"]
     assert {original_value(d) for d in dead} == {b"\x00\x01 not json", b'{"article_id": 5}'}
 
-    # The Faust consumer group committed its offsets past all four messages.
+    # The Faust consumer group committed its offsets past all five messages.
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
 
@@ -85,7 +102,7 @@ def test_extract_service_end_to_end_over_kafka(extract_stack: Stack, kafka_boots
             offsets = admin.list_group_offsets(group)[group]
             return sum(o.offset for tp, o in offsets.items() if tp.topic == names.articles_raw)
 
-        wait_for(lambda: committed() >= 4, 30, "committed offsets on articles.raw")
+        wait_for(lambda: committed() >= 5, 30, "committed offsets on articles.raw")
     finally:
         admin.close()
 

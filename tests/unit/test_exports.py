@@ -140,12 +140,22 @@ def test_a_statements_record_leaves_acleds_event_types_empty() -> None:
         "Russia",
         1,
     )
-    assert r["inter1"] is None and r["interaction"] is None
+    assert r["inter1"] is None and r["interaction"] is None  # a speaker of no known side
     assert (r["time_precision"], r["statement_type"]) == (2, "accusation")
     assert (r["cameo_code"], r["cameo_root"], r["quad_class"], r["goldstein"], r["plover_type"]) == (
         "112", "11", 3, -2.0, "ACCUSE",
     )  # fmt: skip
     assert r["event_id_cnty"] == "stm_b" and r["country"] is None and r["location"] is None
+
+
+def test_a_statements_speaker_side_is_actor1s_coding() -> None:
+    turkey = ActorRef(name="Turkey", kind="government", country="TR")
+    speaker = STATEMENT.speaker.model_copy(update={"actor": turkey})
+    r = exports.record(_doc(STATEMENT.model_copy(update={"speaker": speaker})), STORED)
+    assert (r["actor1"], r["inter1"], r["actor1_type"], r["actor1_cameo"]) == (
+        "Ahmet Davutoglu", 1, "state_forces", "TURGOV",
+    )  # fmt: skip
+    assert r["interaction"] == 11  # the Turkish government about Russia's forces
 
 
 def test_a_year_precise_date_and_a_country_only_place() -> None:

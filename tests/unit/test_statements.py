@@ -368,3 +368,37 @@ def test_words_after_a_colon_go_on_while_the_speaker_says_we(extractor):
     assert any(s.statement_type.value == "appeal" and s.speaker.name == "Jane Hart" for s in found), [
         (s.speaker.name, s.statement_type.value, s.content) for s in found
     ]
+
+
+# -- coding ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "side"),
+    [
+        # A state's minister speaks for its government; its defence ministry for its forces.
+        ("Turkish Prime Minister Ahmet Davutoglu condemned the Russian strikes on Turkmen villages.",
+         ("Turkey", "state_forces", "TURGOV")),
+        ("The Russian Defence Ministry denied that its jets had struck the hospital in Idlib.",
+         ("Russia", "state_forces", "RUSMIL")),
+        ("Hamas accused Israel of bombing the refugee camp in Gaza.", ("Hamas", "rebel_group", "PSEREB")),
+    ],
+)  # fmt: skip
+def test_statements_code_the_speakers_side(extractor, body: str, side: tuple[str, str, str]) -> None:
+    statement = _statements(extractor, body)[0]
+    actor = statement.speaker.actor
+    assert actor is not None, statement.speaker
+    assert (actor.name, actor.actor_type, actor.cameo_actor_code) == side
+    assert actor.acled_inter in (1, 2, 8)
+
+
+def test_statements_code_the_actors_they_are_about(extractor) -> None:
+    statement = _one(
+        extractor, "The French foreign ministry condemned the Russian strike on the hospital in Idlib."
+    )
+    russia = next(a for a in statement.about.actors if a.name == "Russia")
+    # Russia's forces in Syria (the statement's place) are foreign forces: ACLED inter 8.
+    assert (russia.actor_type, russia.acled_inter, russia.cameo_actor_code) == ("state_forces", 8, "RUSMIL")
+
+
+def test_a_speaker_nothing_tells_about_has_no_side(extractor) -> None:
+    statement = _one(extractor, "Rami Abdulrahman condemned the shelling of the market in Aleppo.")
+    assert statement.speaker.actor is None
