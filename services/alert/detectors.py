@@ -248,7 +248,8 @@ def statement_signals(event: StatementEvent, rules: AlertRules) -> list[Signal]:
                 )
     if rules.geographic_expansion.enabled and _STRIKE_WORDS.search(text) and _POSSIBLE.search(text):
         # "Russia could soon be asked to launch airstrikes ... there": the speaker's country counts too.
-        speaker_country = _country_of(event.speaker.affiliation)
+        side = event.speaker.actor  # extract fills in the side a speaker speaks for
+        speaker_country = side.country if side is not None and side.kind in _STATES else None
         for actor in event.about.actors:
             if actor.kind != "state_military":
                 continue
@@ -288,11 +289,7 @@ def signals_for(event: StrikeEvent | StatementEvent, rules: AlertRules) -> list[
     return [s for detector in STRIKE_DETECTORS for s in detector(event, rules)]
 
 
-def _country_of(name: str | None) -> str | None:
-    from services.extract.lexicon import ACTORS
-
-    entry = ACTORS.get((name or "").lower())
-    return entry.country if entry is not None and entry.kind == "state_military" else None
+_STATES = {"state_military", "government"}
 
 
 @lru_cache(maxsize=1)

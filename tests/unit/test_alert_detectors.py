@@ -101,7 +101,12 @@ def test_geographic_expansion_by_province_and_by_statement() -> None:
     said = StatementEvent.model_validate(
         {
             "event_id": "st1",
-            "speaker": {"name": "the head of the committee", "affiliation": "Iraq"},
+            # The side extract fills in for a speaker of Iraq's parliament: its government.
+            "speaker": {
+                "name": "the head of the committee",
+                "affiliation": "Iraq",
+                "actor": {"name": "Iraq", "kind": "government", "country": "IQ"},
+            },
             "content": "Russia could soon be asked to launch airstrikes against Islamic State there",
             "about": {"actors": [{"name": "Russia", "kind": "state_military", "country": "RU"}]},
         }
