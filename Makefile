@@ -26,7 +26,7 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-## Fault-injection tests (SIGKILL of the extract and of the alert worker mid-stream, then a restart); CI runs them.
+## Fault-injection tests (SIGKILL of the extract and of the alert worker mid-stream, then a restart; alert and deliver restarted while a webhook receiver is down); CI runs them.
 faults: setup
 	$(PY) -m pytest -q -ra -m faults $(PYTEST_ARGS)
 
