@@ -1,4 +1,4 @@
-# One image for the four services; the spaCy model is a locked PyPI dependency, so it is baked in.
+# One image for the five services; the spaCy model is a locked PyPI dependency, so it is baked in.
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
 RUN pip install --no-cache-dir uv==0.13.8

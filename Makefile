@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED := 1
 setup:
 	@bash scripts/setup.sh
 
-## Run Kafka + the four services, feed samples/articles.jsonl, show the events; Ctrl-C stops.
+## Run Kafka + the five services, feed samples/articles.jsonl, show the events; Ctrl-C stops.
 demo: setup
 	$(PY) -m services.demo
 
@@ -26,7 +26,7 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-## Fault-injection tests (SIGKILL of the extract and of the alert worker, of one broker of a 3-node cluster, mid-stream, then a restart); CI runs them.
+## Fault-injection tests (SIGKILL of the extract and of the alert worker, of one broker of a 3-node cluster, mid-stream, then a restart; alert and deliver restarted while a webhook receiver is down; two API replicas on one PostgreSQL); CI runs them.
 faults: setup
 	$(PY) -m pytest -q -ra -m faults $(PYTEST_ARGS)
 

@@ -1,1 +1,1 @@
-"""warwire's four services (ingest, extract, alert, api) and the ``warwire`` command line."""
+"""warwire's five services (ingest, extract, alert, deliver, api) and the ``warwire`` command line."""

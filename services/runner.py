@@ -1,4 +1,4 @@
-"""Run the four services as child processes with one environment: used by the demo and the
+"""Run the five services as child processes with one environment: used by the demo and the
 end-to-end tests. Waits on health endpoints (never fixed sleeps) and stops with SIGTERM."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import httpx
 from shared.lag import EXIT_STALLED
 from shared.secretbox import new_key
 
-SERVICES = ("ingest", "extract", "alert", "api")
+SERVICES = ("ingest", "extract", "alert", "deliver", "api")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -146,11 +146,14 @@ class StackPorts:
     ingest: int = 8081
     extract: int = 8082
     alert: int = 8083
+    deliver: int = 8084
 
     @classmethod
     def free(cls) -> StackPorts:
         """Free ports for every service, so several stacks (tests, benchmarks) share a machine."""
-        return cls(api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port())
+        return cls(
+            api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port(), deliver=free_port()
+        )
 
 
 @dataclass
@@ -161,7 +164,7 @@ class Stack:
     group_prefix: str = "warwire"
     ports: StackPorts = field(default_factory=StackPorts)
     extra_env: dict[str, str] = field(default_factory=dict)
-    # One webhook secret key per stack (the api seals secrets with it, the alert service opens them).
+    # One webhook secret key per stack (the api seals secrets with it, the deliver service opens them).
     secret_key: str = field(default_factory=new_key)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # Restarts of workers that exited with EXIT_STALLED (a wedged consumer), as docker compose would do.
@@ -181,6 +184,7 @@ class Stack:
                 "WARWIRE_INGEST_HTTP_PORT": str(self.ports.ingest),
                 "WARWIRE_EXTRACT_HTTP_PORT": str(self.ports.extract),
                 "WARWIRE_ALERT_HTTP_PORT": str(self.ports.alert),
+                "WARWIRE_DELIVER_HTTP_PORT": str(self.ports.deliver),
                 "WARWIRE_INGEST_STATE_PATH": str(self.workdir / "ingest-seen.sqlite"),
                 "WARWIRE_EXTRACT_DATA_DIR": str(self.workdir / "faust-extract"),
                 "WARWIRE_ALERT_DATA_DIR": str(self.workdir / "faust-alert"),

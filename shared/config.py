@@ -62,7 +62,7 @@ class CommonSettings(BaseSettings):
     webhook_secret_key: str = Field(
         default="",
         description="32 random bytes in base64: the AES-256-GCM key that seals webhook signing secrets on "
-        "the webhooks.subscriptions topic. Required by the api and alert services.",
+        "the webhooks.subscriptions topic. Required by the api and deliver services.",
     )
 
     @property

@@ -102,7 +102,7 @@ WEBHOOK_SUBSCRIPTIONS = TopicSpec(
     value_model=WebhookSubscription,
     key="subscription_id",
     partitions=1,
-    description="Webhook subscriptions written by the API and read by the alert service; a null value "
+    description="Webhook subscriptions written by the API and read by the deliver service; a null value "
     "deletes. Internal: carries signing secrets sealed with AES-256-GCM (WARWIRE_WEBHOOK_SECRET_KEY); "
     "restrict with ACLs. Segments roll hourly and are compacted within the hour, and tombstones are "
     "kept an hour, so a deleted subscription's record leaves the topic within about two hours.",

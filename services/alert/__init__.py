@@ -1,1 +1,1 @@
-"""Alert: events.strike / events.statement -> escalation detectors -> alerts (+ webhooks)."""
+"""Alert: events.strike / events.statement -> escalation detectors -> alerts (webhooks are delivered by services/deliver)."""

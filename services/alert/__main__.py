@@ -15,7 +15,6 @@ from shared.topics import TopicNames
 def main() -> None:
     settings = AlertSettings()
     configure_logging(settings.log_level)
-    settings.require_secret_key()  # a clear error at start: deliveries cannot sign without it
     ensure_topics(
         settings.bootstrap_list,
         TopicNames(settings.topic_prefix),

@@ -20,7 +20,6 @@ from services.alert.detectors import signals_for
 from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
 from services.alert.state import KeyState, SignalEnvelope, process
-from services.alert.webhooks import DeliveryPolicy, WebhookSupervisor
 from shared.faust_support import DeadLetterPublisher, make_app, send_and_wait
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
@@ -101,25 +100,5 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
                     )
             if updated != current:
                 state[env.state_key] = updated.model_dump_json()
-
-    supervisor = WebhookSupervisor(
-        settings.bootstrap_list,
-        names,
-        settings.group_prefix,
-        DeliveryPolicy(
-            max_attempts=settings.alert_webhook_max_attempts,
-            max_elapsed_s=settings.alert_webhook_max_elapsed_s,
-            backoff_base_s=settings.alert_webhook_backoff_base_s,
-            backoff_max_s=settings.alert_webhook_backoff_max_s,
-            timeout_s=settings.alert_webhook_timeout_s,
-            allowed_networks=tuple(settings.allowed_networks),
-            dedupe_window_s=settings.alert_webhook_dedupe_window_s,
-        ),
-        secret_key=settings.secret_key,
-    )
-
-    @app.task
-    async def deliver_webhooks() -> None:
-        await supervisor.run()
 
     return app

@@ -37,7 +37,10 @@ class WebhookDelivery(Message):
     """One delivery attempt's outcome. Key: ``subscription_id``."""
 
     schema_version: Literal[1] = 1
-    delivery_id: str = Field(description="<webhook-id>:<attempt>")
+    delivery_id: str = Field(
+        description="<webhook-id>:<attempt>, numbered on across restarts; <webhook-id>:<attempt>:gave_up "
+        "for the give-up record that follows the last attempt."
+    )
     subscription_id: str
     webhook_id: str = Field(description="The webhook-id header: <alert_id>:<version>.")
     alert_id: str

@@ -1,5 +1,5 @@
 """End to end: articles posted to ingest travel ingest -> Kafka -> extract -> alert -> API and a signed
-webhook, as four separate processes on the real broker; every service shuts down cleanly on SIGTERM."""
+webhook (sent by deliver), as five separate processes on the real broker; every service shuts down cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -57,10 +57,12 @@ def stack(kafka_bootstrap: str, unique: str, tmp_path):
         yield s
     finally:
         codes = s.stop()
-        assert codes == {"ingest": 0, "extract": 0, "alert": 0, "api": 0}, f"unclean shutdown: {codes}"
+        assert codes == {"ingest": 0, "extract": 0, "alert": 0, "deliver": 0, "api": 0}, (
+            f"unclean shutdown: {codes}"
+        )
 
 
-def test_articles_flow_through_all_four_services(stack: Stack, receiver: WebhookReceiver) -> None:
+def test_articles_flow_through_all_five_services(stack: Stack, receiver: WebhookReceiver) -> None:
     ingest, api = stack.url("ingest"), stack.url("api")
     sub = httpx.post(
         f"{api}/v1/webhooks", json={"url": receiver.url, "kinds": ["new_launch_platform"]}, timeout=10

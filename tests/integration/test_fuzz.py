@@ -8,7 +8,7 @@ consumes. Afterwards:
 - good articles produced after the fuzzing all become the statements an offline extraction predicts.
 
 Bounded for CI: fixed example counts, derandomized (the same inputs every run); about 70 s on 2 cores,
-of which 10-15 s fuzzing and the rest the broker and the four services starting."""
+of which 10-15 s fuzzing and the rest the broker and the five services starting."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ def good_articles() -> list[Article]:
 
 
 def consumers_of(names: TopicNames) -> dict[str, list[str]]:
-    """Every topic a service consumes, and which services dead-letter what they cannot decode. The alert
-    service also follows webhooks.subscriptions but leaves its dead letters to the API."""
+    """Every topic a service consumes, and which services dead-letter what they cannot decode. The deliver
+    service also follows alerts and webhooks.subscriptions but leaves their dead letters to the API."""
     return {
         names.articles_raw: ["extract"],
         f"{names.prefix}extract.candidates": ["extract"],
@@ -187,7 +187,8 @@ def test_fuzzed_http_and_topics_leave_every_service_ready(
         )
         assert httpx.get(stack.url("ingest") + "/readyz", timeout=5).status_code == 200
         assert httpx.get(stack.url("api") + "/readyz", timeout=5).status_code == 200
-        for name in ("extract", "alert"):
+        assert httpx.get(stack.url("deliver") + "/readyz", timeout=5).status_code == 200
+        for name in ("extract", "alert", "deliver"):
             assert httpx.get(stack.url(name) + "/healthz", timeout=5).status_code == 200
         print(json.dumps({"http_requests": sum(statuses.values()), "statuses": dict(sorted(statuses.items())),
                           "http_s": round(http_s, 1), "topic_messages": len(topics) * 40,

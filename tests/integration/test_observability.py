@@ -1,4 +1,4 @@
-"""A real Prometheus (Debian's package) scrapes the four running services while articles, an alert, a
+"""A real Prometheus (Debian's package) scrapes the five running services while articles, an alert, a
 webhook delivery and a dead letter flow; every PromQL expression of the committed Grafana dashboards must
 then return data, and each consumer group must report its lag per partition."""
 
@@ -90,7 +90,11 @@ def test_every_dashboard_query_returns_data(
         stack.wait_healthy(timeout=180)
         ports = stack.ports
         prom_proc, prom = start_prometheus(
-            tmp_path, [f"'127.0.0.1:{p}'" for p in (ports.ingest, ports.extract, ports.alert, ports.api)]
+            tmp_path,
+            [
+                f"'127.0.0.1:{p}'"
+                for p in (ports.ingest, ports.extract, ports.alert, ports.deliver, ports.api)
+            ],
         )
         api, ingest = stack.url("api"), stack.url("ingest")
         assert httpx.post(f"{api}/v1/webhooks", json={"url": receiver}, timeout=10).status_code == 201
@@ -100,7 +104,7 @@ def test_every_dashboard_query_returns_data(
         producer.send(TopicNames(stack.topic_prefix).articles_raw, key=b"bad", value=b"{not json").get(30)
         producer.close()
 
-        wait_for(lambda: len(query(prom, "up == 1")) == 4, 60, "Prometheus scraping all four services")
+        wait_for(lambda: len(query(prom, "up == 1")) == 5, 60, "Prometheus scraping all five services")
         missing = dict(dashboard_expressions())
 
         def all_answer() -> bool:  # fmt: skip

@@ -65,15 +65,15 @@ def test_receiver_down_60s_under_steady_alerts_gets_each_exactly_once(
 ) -> None:
     receiver = WebhookReceiver()
     receiver.start()
-    # The production retry policy (no WARWIRE_ALERT_WEBHOOK_* overrides): it must outlast a 60 s outage.
+    # The production retry policy (no WARWIRE_DELIVER_* overrides): it must outlast a 60 s outage.
     stack = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
                        WARWIRE_API_KEYS="k")  # fmt: skip
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
-    stack.start(("alert", "api"))
+    stack.start(("alert", "deliver", "api"))
     count = int((UP_BEFORE_S + DOWN_S + UP_AFTER_S) * RATE_PER_S)
     try:
-        stack.wait_healthy(timeout=120, services=("alert", "api"))
+        stack.wait_healthy(timeout=120, services=("alert", "deliver", "api"))
         api = stack.url("api")
         r = httpx.post(
             f"{api}/v1/webhooks", json={"url": receiver.url}, headers={"X-API-Key": "k"}, timeout=10

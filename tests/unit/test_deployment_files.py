@@ -31,18 +31,29 @@ def test_compose_file_matches_the_compose_spec() -> None:
 
 def test_compose_services_are_healthchecked_and_extract_scales() -> None:
     services = compose()["services"]
-    assert {"kafka", "postgres", "prometheus", "grafana", "ingest", "extract", "alert", "api"} <= set(
-        services
-    )
+    workers = ("ingest", "extract", "alert", "deliver", "api")
+    assert {"kafka", "postgres", "prometheus", "grafana", *workers} <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:4.")
-    for name in ("kafka", "postgres", "prometheus", "ingest", "extract", "alert", "api"):
+    for name in ("kafka", "postgres", "prometheus", *workers):
         assert "healthcheck" in services[name], name
-    for name in ("ingest", "extract", "alert", "api"):
+    for name in workers:
         deps = services[name]["depends_on"]
         assert all(d["condition"] == "service_healthy" for d in deps.values()), name
         assert services[name]["restart"] == "unless-stopped"  # also restarts a worker that exits 75 (stalled)
     # --scale extract=3 needs no fixed host port or container name on extract.
     assert "ports" not in services["extract"] and "container_name" not in services["extract"]
+    # Webhook deliveries run in their own service, with the command the image's entry point runs.
+    assert services["deliver"]["command"] == ["deliver"]
+
+
+def test_prometheus_scrapes_every_service_on_its_port() -> None:
+    from services.runner import SERVICES, StackPorts
+
+    config = yaml.safe_load((ROOT / "infra" / "prometheus" / "prometheus.yml").read_text())
+    targets = {
+        (c["names"][0], c["port"]) for job in config["scrape_configs"] for c in job.get("dns_sd_configs", [])
+    }
+    assert targets == {(name, getattr(StackPorts(), name)) for name in SERVICES}
 
 
 def test_env_example_variables_are_documented() -> None:

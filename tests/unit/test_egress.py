@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import httpcore
 import pytest
 
-from services.alert.webhooks import Deliverer, DeliveryPolicy
+from services.deliver.webhooks import Deliverer, DeliveryPolicy
 from shared import egress
 from shared import webhooks as wh
 from shared.http import key_matches

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings
 
 from services.alert.settings import AlertSettings
 from services.api.settings import ApiSettings
+from services.deliver.settings import DeliverSettings
 from services.extract.settings import ExtractSettings
 from services.ingest.settings import IngestSettings
 
@@ -24,7 +25,9 @@ def env_names(cls: type[BaseSettings]) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("cls", [IngestSettings, ExtractSettings, AlertSettings, ApiSettings])
+@pytest.mark.parametrize(
+    "cls", [IngestSettings, ExtractSettings, AlertSettings, DeliverSettings, ApiSettings]
+)
 def test_every_setting_is_in_the_readme(cls: type[BaseSettings]) -> None:
     missing = [n for n in env_names(cls) if f"| `{n}` |" not in README]
     assert missing == []
@@ -37,3 +40,11 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ExtractSettings().bootstrap_list == ["a:1", "b:2"]
     assert ExtractSettings().extract_workers == 3
     assert ApiSettings().database_url == "postgresql+asyncpg://x/y"
+
+
+def test_deliver_settings_accept_the_alert_services_old_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARWIRE_ALERT_WEBHOOK_MAX_ATTEMPTS", "7")
+    monkeypatch.setenv("WARWIRE_ALERT_WEBHOOK_TIMEOUT_S", "2.5")
+    assert DeliverSettings().deliver_max_attempts == 7 and DeliverSettings().deliver_timeout_s == 2.5
+    monkeypatch.setenv("WARWIRE_DELIVER_MAX_ATTEMPTS", "9")  # the new name wins
+    assert DeliverSettings().deliver_max_attempts == 9

@@ -1,12 +1,15 @@
-"""Webhook delivery: every subscription gets its own deliverer, reading ``alerts`` in its own consumer
-group, so one slow or dead receiver never delays the others, and a restart resumes where each left off.
+"""Webhook delivery (the deliver service): every subscription gets its own deliverer, reading ``alerts`` in
+its own consumer group, so one slow or dead receiver never delays the others, and a restart resumes where
+each left off. It runs in its own process, so restarting the alert worker never cuts a delivery short.
 
 - Subscriptions come from the compacted ``webhooks.subscriptions`` topic (written by the API); the
   registry reads it from the beginning and follows it, so new ones start without a restart.
 - A deliverer sends each matching alert version once it is on the topic: Standard Webhooks headers
   (``webhook-id`` = ``<alert_id>:<version>``), retries with exponential backoff and full jitter up to
   a number of attempts and a time budget, then a dead letter. It commits the alert's offset only after
-  the alert was delivered or given up (at-least-once; receivers dedupe on ``webhook-id``).
+  the alert was delivered or given up (at-least-once; receivers dedupe on ``webhook-id``). On SIGTERM
+  a deliverer finishes the request in flight, logs it, and stops before the next one or the next retry
+  wait; what it did not settle stays uncommitted and is delivered after the restart.
 - Every attempt is logged on ``webhooks.deliveries``; the API serves that log.
 - URLs are checked at delivery time too, on every connection, against the address connected to (DNS may
   change; see shared.egress): only public addresses unless allow-listed, no redirects followed; requests
@@ -39,6 +42,11 @@ from shared.topics import WEBHOOK_DELIVERIES as DELIVERIES_SPEC
 
 log = logging.getLogger(__name__)
 FINAL_OUTCOMES = frozenset({"delivered", "gave_up"})
+SOURCE = "/warwire/deliver"
+
+
+class Interrupted(Exception):
+    """The service is stopping: the alert being delivered is neither delivered nor given up."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,8 @@ class DeliveryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^attempt)]."""
-        return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2**attempt))
+        # The exponent is capped: a float overflows past 2**1023, and the cap is reached long before.
+        return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** min(attempt, 64)))
 
     @property
     def longest_delivery_ms(self) -> int:
@@ -85,8 +94,10 @@ class Deliverer:
         group_prefix: str,
         producer: AIOKafkaProducer,
         policy: DeliveryPolicy,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.sub = sub
+        self.stopping = stopping or asyncio.Event()
         self.bootstrap = bootstrap
         self.names = names
         self.group = f"{group_prefix}-webhook-{sub.subscription_id}"
@@ -95,6 +106,10 @@ class Deliverer:
         # webhook-ids already delivered or given up: a worker killed after publishing an alert but before
         # recording it re-publishes the same version, and the receiver must not get it twice.
         self.done: OrderedDict[str, None] = OrderedDict()
+        # Attempts logged for versions not yet settled, so a restarted deliverer numbers on from there:
+        # a delivery_id (<webhook-id>:<attempt>) used twice is stored once by the API, and the record of
+        # the successful attempt after a restart was dropped as a repeat of the first failed one.
+        self.attempted: dict[str, int] = {}
 
     def _remember(self, webhook_id: str) -> None:
         self.done[webhook_id] = None
@@ -135,6 +150,10 @@ class Deliverer:
                             continue
                         if entry.outcome in FINAL_OUTCOMES:
                             self._remember(entry.webhook_id)
+                            self.attempted.pop(entry.webhook_id, None)
+                        elif entry.webhook_id not in self.done:
+                            previous = self.attempted.get(entry.webhook_id, 0)
+                            self.attempted[entry.webhook_id] = max(previous, entry.attempt)
         finally:
             await consumer.stop()
         log.info(
@@ -156,11 +175,15 @@ class Deliverer:
         consumer.subscribe([self.names.alerts], listener=_StartAtCreation(consumer, self.sub.created_at))
         try:
             async with self.client() as client:
-                while True:
+                while not self.stopping.is_set():
                     batches = await consumer.getmany(timeout_ms=1000, max_records=50)
                     for tp, records in batches.items():
                         for record in records:
-                            await self._handle(record, client)
+                            try:
+                                await self._handle(record, client)
+                            except Interrupted:
+                                return  # not committed: delivered after the restart
+                            # Settled (delivered, given up, or not wanted): only now is it committed.
                             await consumer.commit({tp: record.offset + 1})
         finally:
             await consumer.stop()
@@ -187,7 +210,11 @@ class Deliverer:
             WEBHOOK_DELIVERIES.labels("skipped_duplicate").inc()
             return True
         started = time.monotonic()
-        for attempt in range(1, self.policy.max_attempts + 1):
+        first = self.attempted.pop(webhook_id, 0) + 1
+        attempt = first - 1
+        for attempt in range(first, max(first, self.policy.max_attempts) + 1):
+            if self.stopping.is_set():
+                raise Interrupted
             outcome, status, error, ms = await self._attempt(webhook_id, body, client)
             await self._log(webhook_id, alert, attempt, outcome, status, error, ms)
             if outcome == "delivered":
@@ -195,9 +222,11 @@ class Deliverer:
                 return True
             if outcome == "refused":
                 break
-            if attempt == self.policy.max_attempts or time.monotonic() - started > self.policy.max_elapsed_s:
+            if attempt >= self.policy.max_attempts or time.monotonic() - started > self.policy.max_elapsed_s:
                 break
-            await asyncio.sleep(self.policy.delay(attempt))
+            # The retry wait ends early when the service stops (then the loop raises Interrupted).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.policy.delay(attempt))
         await self._give_up(webhook_id, alert, body, attempt)
         return False
 
@@ -230,12 +259,14 @@ class Deliverer:
 
     async def _log(self, webhook_id: str, alert: Alert, attempt: int, outcome: str, status: int | None,
                    error: str | None, ms: float) -> None:  # fmt: skip
+        # The give-up record has an id of its own: it follows the last failed attempt, of the same number.
+        suffix = ":gave_up" if outcome == "gave_up" else ""
         record = WebhookDelivery(
-            delivery_id=f"{webhook_id}:{attempt}", subscription_id=self.sub.subscription_id, webhook_id=webhook_id,
+            delivery_id=f"{webhook_id}:{attempt}{suffix}", subscription_id=self.sub.subscription_id, webhook_id=webhook_id,
             alert_id=alert.alert_id, attempt=attempt, outcome=outcome,
             status_code=status, error=error, duration_ms=round(ms, 1), attempted_at=datetime.now(UTC),
         )  # fmt: skip
-        enc = encode(DELIVERIES_SPEC, record, source="/warwire/alert")
+        enc = encode(DELIVERIES_SPEC, record, source=SOURCE)
         await self.producer.send_and_wait(
             self.names.webhook_deliveries, enc.value, key=enc.key, headers=enc.headers
         )
@@ -245,12 +276,12 @@ class Deliverer:
         await self._log(webhook_id, alert, attempts, "gave_up", None, "retries exhausted", 0.0)
         self._remember(webhook_id)
         record = make_dead_letter(
-            service="alert", reason="webhook_undeliverable", key=webhook_id.encode(), value=body,
+            service="deliver", reason="webhook_undeliverable", key=webhook_id.encode(), value=body,
             detail=f"subscription {self.sub.subscription_id}: {attempts} attempts to the receiver failed",
         )  # fmt: skip
-        enc = encode(DEADLETTER, record, source="/warwire/alert")
+        enc = encode(DEADLETTER, record, source=SOURCE)
         await self.producer.send_and_wait(self.names.deadletter, enc.value, key=enc.key, headers=enc.headers)
-        DEAD_LETTERS.labels("alert", "webhook_undeliverable").inc()
+        DEAD_LETTERS.labels("deliver", "webhook_undeliverable").inc()
         log.warning("gave up delivering %s to subscription %s", webhook_id, self.sub.subscription_id)
 
 
@@ -290,11 +321,17 @@ class WebhookSupervisor:
         secret_key: bytes | None = None,
     ) -> None:
         self.secret_key = secret_key
+        self.stopping = asyncio.Event()
+        self.running = False  # connected to the broker and following the subscriptions
         self.bootstrap = bootstrap
         self.names = names
         self.group_prefix = group_prefix
         self.policy = policy
         self.tasks: dict[str, tuple[WebhookSubscription, asyncio.Task[None]]] = {}
+
+    def stop(self) -> None:
+        """Graceful: deliverers finish their request in flight and stop; ``run`` then returns."""
+        self.stopping.set()
 
     async def run(self) -> None:
         producer = AIOKafkaProducer(
@@ -307,13 +344,16 @@ class WebhookSupervisor:
             self.names.webhook_subscriptions, bootstrap_servers=self.bootstrap, group_id=None,
             auto_offset_reset="earliest", enable_auto_commit=False, client_id="warwire-webhook-registry",
         )  # fmt: skip
-        await registry.start()
         try:
-            while True:
+            await registry.start()
+            self.running = True
+            while not self.stopping.is_set():
                 batches = await registry.getmany(timeout_ms=1000)
                 for records in batches.values():
                     for record in records:
                         self._apply(record, producer)
+                if self.stopping.is_set():
+                    break  # deliverers that ended because of the stop are not restarted
                 for sub_id, (_, task) in list(self.tasks.items()):
                     # Tasks the supervisor cancels itself are removed first; any other end is a failure
                     # (a library's CancelledError included), so the deliverer is restarted.
@@ -323,10 +363,17 @@ class WebhookSupervisor:
                         sub = self.tasks.pop(sub_id)[0]
                         self._start(sub, producer)
         finally:
-            for _, task in self.tasks.values():
+            self.running = False
+            tasks = [t for _, t in self.tasks.values()]
+            self.tasks.clear()
+            if tasks and self.stopping.is_set():
+                # A graceful stop: each deliverer finishes its request in flight (bounded by its timeout).
+                await asyncio.wait(tasks, timeout=self.policy.timeout_s + 1.0)
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*(t for _, t in self.tasks.values()), return_exceptions=True)
-            await registry.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await registry.stop()
             with contextlib.suppress(Exception):
                 await producer.stop()
 
@@ -358,7 +405,7 @@ class WebhookSupervisor:
     def _start(self, sub: WebhookSubscription, producer: AIOKafkaProducer) -> None:
         deliverer = Deliverer(
             sub, bootstrap=self.bootstrap, names=self.names, group_prefix=self.group_prefix, producer=producer,
-            policy=self.policy,
+            policy=self.policy, stopping=self.stopping,
         )  # fmt: skip
         self.tasks[sub.subscription_id] = (
             sub,

@@ -1,0 +1,1 @@
+"""Deliver: alerts + webhooks.subscriptions -> signed webhook deliveries, logged on webhooks.deliveries."""

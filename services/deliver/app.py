@@ -1,0 +1,63 @@
+"""The deliver service's HTTP side and lifecycle: the webhook supervisor runs while the app runs, and
+/healthz, /readyz and /metrics report on it.
+
+The supervisor is restarted after an error (the broker unreachable at start, say), so the process keeps
+its port and its metrics; /readyz answers 503 until the supervisor is connected again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from services.deliver.webhooks import WebhookSupervisor
+from shared.http import instrument
+
+log = logging.getLogger(__name__)
+
+
+async def keep_running(supervisor: WebhookSupervisor, retry_s: float = 5.0) -> None:
+    """Run the supervisor until it is stopped; after an error, log it and start it again."""
+    while not supervisor.stopping.is_set():
+        try:
+            await supervisor.run()
+        except Exception:
+            log.exception("webhook supervisor failed; restarting in %.0f s", retry_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(supervisor.stopping.wait(), retry_s)
+
+
+def create_app(supervisor: WebhookSupervisor) -> FastAPI:
+    task: asyncio.Task[None] | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal task
+        task = asyncio.create_task(keep_running(supervisor), name="webhook-supervisor")
+        try:
+            yield
+        finally:
+            # SIGTERM: deliveries in flight finish and are logged; unsettled alerts stay uncommitted.
+            supervisor.stop()
+            await task
+
+    app = FastAPI(title="warwire deliver", version="1", docs_url=None, redoc_url=None, lifespan=lifespan)
+    instrument(app, "deliver")
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        alive = task is not None and not task.done()
+        return JSONResponse({"status": "ok" if alive else "stopped"}, status_code=200 if alive else 503)
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        if not supervisor.running:
+            return JSONResponse({"status": "broker_unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready", "subscriptions": len(supervisor.tasks)})
+
+    return app
