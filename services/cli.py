@@ -96,12 +96,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from services.ingest.producer import ArticlePublisher
     from services.ingest.seen import SeenStore
     from services.ingest.settings import IngestSettings
-    from shared.kafka_admin import ensure_topics
+    from shared.kafka_admin import ensure_service_topics
     from shared.topics import TopicNames
 
     settings = IngestSettings()
     names = TopicNames(settings.topic_prefix)
-    ensure_topics(settings.bootstrap_list, names, replication_factor=settings.topic_replication_factor)
+    ensure_service_topics(settings)
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
     ingestor = Ingestor(
         publisher, SeenStore(settings.ingest_state_path), max_bytes=settings.ingest_max_article_bytes

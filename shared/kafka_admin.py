@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from shared.config import CommonSettings
 from shared.topics import ALL_TOPICS, TopicNames, TopicSpec
 
 log = logging.getLogger(__name__)
@@ -78,3 +79,14 @@ def ensure_topics(
         return created
     finally:
         admin.close()
+
+
+def ensure_service_topics(settings: CommonSettings, *, internal: Iterable[InternalTopic] = ()) -> list[str]:
+    """What every service does at start: ensure the public topics (and its own internal ones) with the
+    deployment's replication factor. One call, so no service can create a topic with the default."""
+    return ensure_topics(
+        settings.bootstrap_list,
+        TopicNames(settings.topic_prefix),
+        internal=internal,
+        replication_factor=settings.topic_replication_factor,
+    )

@@ -7,20 +7,14 @@ from services.alert.detectors import capitals
 from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
 from shared.faust_support import run_worker
-from shared.kafka_admin import ensure_topics
+from shared.kafka_admin import ensure_service_topics
 from shared.logging import configure_logging
-from shared.topics import TopicNames
 
 
 def main() -> None:
     settings = AlertSettings()
     configure_logging(settings.log_level)
-    ensure_topics(
-        settings.bootstrap_list,
-        TopicNames(settings.topic_prefix),
-        internal=internal_topics(settings),
-        replication_factor=settings.topic_replication_factor,
-    )
+    ensure_service_topics(settings, internal=internal_topics(settings))
     rules = AlertRules.load(settings.alert_rules_path)
     capitals()  # build the lookup now, not on the worker's event loop at the first long-range strike
     run_worker(build_app(settings, rules), loglevel=settings.log_level)

@@ -8,7 +8,7 @@ from services.api.feed import ChangeFeed
 from services.api.settings import ApiSettings
 from services.api.store import Store
 from shared.http import serve
-from shared.kafka_admin import ensure_topics
+from shared.kafka_admin import ensure_service_topics
 from shared.logging import configure_logging
 from shared.topics import TopicNames
 
@@ -18,7 +18,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     names = TopicNames(settings.topic_prefix)
     secret_key = settings.require_secret_key()  # a clear error at start, not at the first subscription
-    ensure_topics(settings.bootstrap_list, names, replication_factor=settings.topic_replication_factor)
+    ensure_service_topics(settings)
     store = Store(settings.database_url)
     feed = ChangeFeed()
     materialiser = Materialiser(

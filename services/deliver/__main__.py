@@ -6,7 +6,7 @@ from services.deliver.app import create_app
 from services.deliver.settings import DeliverSettings
 from services.deliver.webhooks import DeliveryPolicy, WebhookSupervisor
 from shared.http import serve
-from shared.kafka_admin import ensure_topics
+from shared.kafka_admin import ensure_service_topics
 from shared.logging import configure_logging
 from shared.topics import TopicNames
 
@@ -16,7 +16,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     secret_key = settings.require_secret_key()  # a clear error at start: deliveries cannot sign without it
     names = TopicNames(settings.topic_prefix)
-    ensure_topics(settings.bootstrap_list, names)
+    ensure_service_topics(settings)
     policy = DeliveryPolicy(
         max_attempts=settings.deliver_max_attempts,
         max_elapsed_s=settings.deliver_max_elapsed_s,

@@ -6,20 +6,14 @@ from services.extract.app import build_app, internal_topics
 from services.extract.pool import ExtractionPool
 from services.extract.settings import ExtractSettings
 from shared.faust_support import run_worker
-from shared.kafka_admin import ensure_topics
+from shared.kafka_admin import ensure_service_topics
 from shared.logging import configure_logging
-from shared.topics import TopicNames
 
 
 def main() -> None:
     settings = ExtractSettings()
     configure_logging(settings.log_level)
-    ensure_topics(
-        settings.bootstrap_list,
-        TopicNames(settings.topic_prefix),
-        internal=internal_topics(settings),
-        replication_factor=settings.topic_replication_factor,
-    )
+    ensure_service_topics(settings, internal=internal_topics(settings))
     pool = ExtractionPool(settings.extract_workers, timeout_s=settings.extract_timeout_s)
     pool.warm_up()
     app = build_app(settings, pool)

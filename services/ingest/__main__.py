@@ -9,7 +9,7 @@ from services.ingest.producer import ArticlePublisher
 from services.ingest.seen import SeenStore
 from services.ingest.settings import IngestSettings
 from shared.http import serve
-from shared.kafka_admin import ensure_topics
+from shared.kafka_admin import ensure_service_topics
 from shared.logging import configure_logging
 from shared.topics import TopicNames
 
@@ -18,7 +18,7 @@ def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_level)
     names = TopicNames(settings.topic_prefix)
-    ensure_topics(settings.bootstrap_list, names, replication_factor=settings.topic_replication_factor)
+    ensure_service_topics(settings)
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
     seen = SeenStore(settings.ingest_state_path)
     ingestor = Ingestor(publisher, seen, max_bytes=settings.ingest_max_article_bytes)
