@@ -64,6 +64,17 @@ def committed_total(bootstrap: str, group: str, topic: str) -> int:
     return asyncio.run(total())
 
 
+def end_total(bootstrap: str, topic: str) -> int:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(parts).values()) if parts else 0
+    finally:
+        consumer.close()
+
+
 def read_topic(bootstrap: str, topic: str) -> list[bytes]:
     from kafka import KafkaConsumer, TopicPartition
 
@@ -127,6 +138,14 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
                 joined_at = done
             time.sleep(0.5)
         elapsed, cpu1 = time.monotonic() - started, cpu_busy()
+        # The merge stages run after extraction: stop only once they have consumed every candidate, or
+        # the last merges would be cut off and counted as lost.
+        for internal in (f"{names.prefix}extract.candidates", f"{names.prefix}extract.statement-candidates"):
+            deadline = time.monotonic() + 120
+            while committed_total(bootstrap, group, internal) < end_total(bootstrap, internal):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{internal} not consumed to its end")
+                time.sleep(0.5)
     finally:
         for p in procs:
             p.terminate()
