@@ -1,16 +1,24 @@
-# One image for the five services; the spaCy model is a locked PyPI dependency, so it is baked in.
-FROM python:3.11-slim-bookworm AS build
+# One image for the services; the spaCy model is a locked PyPI dependency, so it is baked in.
+# Built from requirements-runtime.lock (no dev tools). BASE_IMAGE must give Python 3.11 (what the locks are
+# compiled for) with venv support: the default is the official slim image; `make compose-test` passes a
+# Debian bookworm base it debootstraps locally (scripts/containers.sh), as no registry is reachable there.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+FROM ${BASE_IMAGE} AS build
+ARG UV_VERSION=0.13.8
 WORKDIR /src
-RUN pip install --no-cache-dir uv==0.13.8
-COPY requirements.lock pyproject.toml README.md ./
-RUN uv venv /opt/venv && uv pip sync --python /opt/venv/bin/python --require-hashes requirements.lock
+RUN python3 -m venv /opt/uv && /opt/uv/bin/pip install --no-cache-dir -q "uv==${UV_VERSION}"
+COPY requirements-runtime.lock ./
+RUN /opt/uv/bin/uv venv /opt/venv --python python3 \
+    && /opt/uv/bin/uv pip sync --no-cache --python /opt/venv/bin/python --require-hashes requirements-runtime.lock
+COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY contracts ./contracts
 COPY samples ./samples
-RUN uv pip install --python /opt/venv/bin/python --no-deps .
+RUN /opt/uv/bin/uv pip install --no-cache --python /opt/venv/bin/python --no-deps .
 
-FROM python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
 RUN useradd --create-home --uid 10001 warwire \
     && mkdir -p /home/warwire/state /home/warwire/.cache \
     && chown -R warwire:warwire /home/warwire
