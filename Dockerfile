@@ -19,8 +19,9 @@ COPY samples ./samples
 RUN /opt/uv/bin/uv pip install --no-cache --python /opt/venv/bin/python --no-deps .
 
 FROM ${BASE_IMAGE}
+# .cache/faust: the Faust apps' data dirs (relative to the working directory) need their parent.
 RUN useradd --create-home --uid 10001 warwire \
-    && mkdir -p /home/warwire/state /home/warwire/.cache \
+    && mkdir -p /home/warwire/state /home/warwire/.cache/faust \
     && chown -R warwire:warwire /home/warwire
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /home/warwire
