@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo demo-once test lint faults unit integration kafka-start kafka-stop kafka-cluster-start kafka-cluster-stop contracts clean
+.PHONY: setup demo demo-once test lint faults unit integration kafka-start kafka-stop kafka-cluster-start kafka-cluster-stop contracts compose-test clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,12 @@ lint:
 ## Fault-injection tests (SIGKILL of the extract and of the alert worker, of one broker of a 3-node cluster, mid-stream, then a restart; alert and deliver restarted while a webhook receiver is down; two API replicas on one PostgreSQL); CI runs them.
 faults: setup
 	$(PY) -m pytest -q -ra -m faults $(PYTEST_ARGS)
+
+## docker-compose.yml in real containers (podman; scripts/containers.sh installs it): samples to events and to a
+## signed webhook, a Kafka container recreated, Prometheus scraping every service. CI runs it last.
+compose-test: setup
+	bash scripts/containers.sh install
+	$(PY) -m pytest -q -ra -s -m compose tests/compose $(PYTEST_ARGS)
 
 unit: setup
 	$(PY) -m pytest -q tests/unit

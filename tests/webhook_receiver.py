@@ -26,6 +26,7 @@ class Delivery:
 class WebhookReceiver:
     secret: str = ""
     port: int = 0
+    host: str = "127.0.0.1"  # the address to listen on (the compose test: a container network's gateway)
     failing: bool = False
     deliveries: list[Delivery] = field(default_factory=list)
     bad_signatures: int = 0
@@ -36,7 +37,7 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"http://{self.host}:{self.port}/hook"
 
     def start(self) -> str:
         receiver = self
@@ -52,7 +53,7 @@ class WebhookReceiver:
                 self.send_response(status)
                 self.end_headers()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.port = int(self._server.server_address[1])
         threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True).start()
         return self.url
