@@ -29,6 +29,7 @@ def main() -> None:
         feed,
         lag_interval_s=settings.consumer_lag_interval_s,
         secret_key=secret_key,
+        deadletter_max_consecutive=settings.deadletter_max_consecutive,
     )
     app = create_app(
         store,

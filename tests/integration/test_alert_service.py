@@ -120,9 +120,9 @@ def stack(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Stack]:
                    "WARWIRE_DELIVER_MAX_ATTEMPTS": "500", "WARWIRE_DELIVER_MAX_ELAPSED_S": "300",
                    "WARWIRE_API_KEYS": "k"},
     )  # fmt: skip
-    s.start(("alert", "deliver", "api"))
+    s.start(("detect", "alert", "deliver", "api"))
     try:
-        s.wait_healthy(timeout=120, services=("alert", "deliver", "api"))
+        s.wait_healthy(timeout=120, services=("detect", "alert", "deliver", "api"))
         yield s
     finally:
         s.stop()
