@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -28,7 +29,9 @@ log = logging.getLogger(__name__)
 def make_app(
     settings: CommonSettings, service: str, *, web_host: str, web_port: int, data_dir: str
 ) -> faust.App:
-    """A Faust app configured for warwire. Creating it connects to nothing."""
+    """A Faust app configured for warwire. Creating it connects to nothing; it makes ``data_dir``, which
+    Faust needs to exist (a fresh clone has no .cache/faust)."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     names = TopicNames(settings.topic_prefix)
     refuse_gaps_outside(frozenset(names.of(spec) for spec in ALL_TOPICS if spec.compacted))
     refuse_acks_of_skipped_messages()
