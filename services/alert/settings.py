@@ -12,5 +12,7 @@ class AlertSettings(CommonSettings):
     alert_http_port: int = Field(default=8083, description="Port of /healthz and /metrics.")
     alert_data_dir: str = Field(default=".cache/faust/alert", description="Faust data directory.")
     alert_rules_path: str = Field(
-        default="config/alerts.yaml", description="Detector thresholds, baseline and custom rules (YAML)."
+        default="",
+        description="Detector thresholds, baseline and custom rules (YAML). Empty: the defaults shipped in "
+        "the package (services/alert/rules.yaml).",
     )
