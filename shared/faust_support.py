@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.config import CommonSettings
 from shared.deadletter import make_dead_letter
 from shared.lag import EXIT_STALLED, LagMonitor, Partition, Stall
+from shared.logging import json_logs
 from shared.messages import encode
 from shared.metrics import DEAD_LETTERS
 from shared.topics import ALL_TOPICS, DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
@@ -307,7 +308,8 @@ class DeadLetterPublisher:
 
 def run_worker(app: faust.App, *, loglevel: str, on_shutdown: Callable[[], None] | None = None) -> None:
     """Run the Faust worker until SIGTERM/SIGINT, then stop the app cleanly and run ``on_shutdown``."""
-    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False)
+    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False,
+                          override_logging=not json_logs())  # JSON: keep configure_logging's handler  # fmt: skip
     try:
         worker.execute_from_commandline()
     finally:

@@ -12,7 +12,7 @@ from shared.logging import configure_logging
 
 def main() -> None:
     settings = ExtractSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     ensure_service_topics(settings, internal=internal_topics(settings))
     pool = ExtractionPool(settings.extract_workers, timeout_s=settings.extract_timeout_s)
     pool.warm_up()
