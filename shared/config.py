@@ -7,6 +7,7 @@ without it: ``KAFKA_BOOTSTRAP_SERVERS`` and ``DATABASE_URL``.
 from __future__ import annotations
 
 import socket
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,11 @@ class CommonSettings(BaseSettings):
         "cluster of 3 or more brokers. Those topics also get min.insync.replicas = a majority of it.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line (time, level, "
+        "logger, message, process, exception) for log shippers.",
+    )
     instance_id: str = Field(
         default_factory=socket.gethostname,
         description="This worker's static consumer-group identity (Kafka static membership): a restarted "

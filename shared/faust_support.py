@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -16,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.config import CommonSettings
 from shared.lag import EXIT_STALLED, LagMonitor, Partition, Stall
+from shared.logging import json_logs
 from shared.messages import Outgoing
 from shared.topics import ALL_TOPICS, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 
@@ -25,7 +27,9 @@ log = logging.getLogger(__name__)
 def make_app(
     settings: CommonSettings, service: str, *, web_host: str, web_port: int, data_dir: str
 ) -> faust.App:
-    """A Faust app configured for warwire. Creating it connects to nothing."""
+    """A Faust app configured for warwire. Creating it connects to nothing; it makes ``data_dir``, which
+    Faust needs to exist (a fresh clone has no .cache/faust)."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     names = TopicNames(settings.topic_prefix)
     refuse_gaps_outside(frozenset(names.of(spec) for spec in ALL_TOPICS if spec.compacted))
     refuse_acks_of_skipped_messages()
@@ -220,7 +224,8 @@ async def send_outgoing(app: faust.App, out: Outgoing) -> None:
 
 def run_worker(app: faust.App, *, loglevel: str, on_shutdown: Callable[[], None] | None = None) -> None:
     """Run the Faust worker until SIGTERM/SIGINT, then stop the app cleanly and run ``on_shutdown``."""
-    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False)
+    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False,
+                          override_logging=not json_logs())  # JSON: keep configure_logging's handler  # fmt: skip
     try:
         worker.execute_from_commandline()
     finally:

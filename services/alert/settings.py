@@ -11,7 +11,9 @@ class AlertRulesSettings(CommonSettings):
     """The rules file, read by both alert stages (detect and alert)."""
 
     alert_rules_path: str = Field(
-        default="config/alerts.yaml", description="Detector thresholds, baseline and custom rules (YAML)."
+        default="",
+        description="Detector thresholds, baseline and custom rules (YAML). Empty: the defaults shipped in "
+        "the package (services/alert/rules.yaml).",
     )
 
 

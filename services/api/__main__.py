@@ -15,7 +15,7 @@ from shared.topics import TopicNames
 
 def main() -> None:
     settings = ApiSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     names = TopicNames(settings.topic_prefix)
     secret_key = settings.require_secret_key()  # a clear error at start, not at the first subscription
     ensure_service_topics(settings)

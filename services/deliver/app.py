@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from services.deliver.webhooks import WebhookSupervisor
 from shared.http import instrument
 from shared.stream.service import keep_running
+from shared.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ def create_app(supervisor: WebhookSupervisor) -> FastAPI:
             supervisor.stop()
             await task
 
-    app = FastAPI(title="warwire deliver", version="1", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="warwire deliver", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     instrument(app, "deliver")
 
     @app.get("/healthz")

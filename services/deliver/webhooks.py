@@ -35,7 +35,7 @@ from shared import egress, secretbox
 from shared import webhooks as wh
 from shared.deadletter import DeadLetters
 from shared.messages import DecodeError, decode, encode
-from shared.metrics import WEBHOOK_DELIVERIES
+from shared.metrics import WEBHOOK_DELIVERIES, WEBHOOK_OUTCOMES
 from shared.schemas import Alert, Severity, WebhookDelivery, WebhookSubscription
 from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 from shared.topics import WEBHOOK_DELIVERIES as DELIVERIES_SPEC
@@ -326,6 +326,8 @@ class WebhookSupervisor:
         self.group_prefix = group_prefix
         self.policy = policy
         self.tasks: dict[str, tuple[WebhookSubscription, asyncio.Task[None]]] = {}
+        for outcome in WEBHOOK_OUTCOMES:  # exported at 0 from the start: the first give-up is an increase
+            WEBHOOK_DELIVERIES.labels(outcome)
 
     def stop(self) -> None:
         """Graceful: deliverers finish their request in flight and stop; ``run`` then returns."""

@@ -19,7 +19,7 @@ from shared.topics import TopicNames
 
 def main() -> None:
     settings = DetectSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     names = TopicNames(settings.topic_prefix)
     ensure_service_topics(settings, internal=internal_topics(settings))
     rules = AlertRules.load(settings.alert_rules_path)

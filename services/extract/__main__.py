@@ -30,7 +30,7 @@ def run(settings: ExtractSettings, pool: ExtractionPool) -> None:
     from shared.stream.service import stage_app
     from shared.topics import TopicNames
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     names = TopicNames(settings.topic_prefix)
     ensure_service_topics(settings, internal=internal_topics(settings))
     dead = DeadLetters("extract", names.deadletter, max_consecutive=settings.deadletter_max_consecutive)

@@ -11,7 +11,7 @@ from shared.logging import configure_logging
 
 def main() -> None:
     settings = MergeSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     ensure_service_topics(settings, internal=internal_topics(settings))
     run_worker(build_app(settings), loglevel=settings.log_level)
 
