@@ -95,8 +95,8 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
              pool: int = 1) -> dict[str, Any]:  # fmt: skip
     prefix = "s" + uuid.uuid4().hex[:8]
     names = TopicNames(f"{prefix}.")
-    from services.extract.app import internal_topics
     from services.extract.settings import ExtractSettings
+    from services.extract.stage import internal_topics
 
     os.environ.update(WARWIRE_TOPIC_PREFIX=names.prefix, WARWIRE_GROUP_PREFIX=prefix)
     ensure_topics([bootstrap], names, internal=internal_topics(ExtractSettings()))

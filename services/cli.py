@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from services.api import export_cli
 from services.runner import SERVICES
+from shared.version import __version__
 
 DEVSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset.jsonl"
 
@@ -232,6 +233,7 @@ class _NoPublish:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warwire", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"warwire {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one service in the foreground")
     run.add_argument("service", choices=SERVICES)

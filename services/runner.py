@@ -21,7 +21,7 @@ import httpx
 from shared.lag import EXIT_STALLED
 from shared.secretbox import new_key
 
-SERVICES = ("ingest", "extract", "alert", "deliver", "api")
+SERVICES = ("ingest", "extract", "merge", "detect", "alert", "deliver", "api")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -147,13 +147,16 @@ class StackPorts:
     extract: int = 8082
     alert: int = 8083
     deliver: int = 8084
+    merge: int = 8085
+    detect: int = 8086
 
     @classmethod
     def free(cls) -> StackPorts:
         """Free ports for every service, so several stacks (tests, benchmarks) share a machine."""
         return cls(
-            api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port(), deliver=free_port()
-        )
+            api=free_port(), ingest=free_port(), extract=free_port(), alert=free_port(), deliver=free_port(),
+            merge=free_port(), detect=free_port(),
+        )  # fmt: skip
 
 
 @dataclass
@@ -185,8 +188,10 @@ class Stack:
                 "WARWIRE_EXTRACT_HTTP_PORT": str(self.ports.extract),
                 "WARWIRE_ALERT_HTTP_PORT": str(self.ports.alert),
                 "WARWIRE_DELIVER_HTTP_PORT": str(self.ports.deliver),
+                "WARWIRE_MERGE_HTTP_PORT": str(self.ports.merge),
+                "WARWIRE_DETECT_HTTP_PORT": str(self.ports.detect),
                 "WARWIRE_INGEST_STATE_PATH": str(self.workdir / "ingest-seen.sqlite"),
-                "WARWIRE_EXTRACT_DATA_DIR": str(self.workdir / "faust-extract"),
+                "WARWIRE_MERGE_DATA_DIR": str(self.workdir / "faust-merge"),
                 "WARWIRE_ALERT_DATA_DIR": str(self.workdir / "faust-alert"),
                 "DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'api.sqlite'}",
                 "PYTHONUNBUFFERED": "1",

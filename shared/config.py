@@ -7,6 +7,7 @@ without it: ``KAFKA_BOOTSTRAP_SERVERS`` and ``DATABASE_URL``.
 from __future__ import annotations
 
 import socket
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,10 +40,28 @@ class CommonSettings(BaseSettings):
         "cluster of 3 or more brokers. Those topics also get min.insync.replicas = a majority of it.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line (time, level, "
+        "logger, message, process, exception) for log shippers.",
+    )
     instance_id: str = Field(
         default_factory=socket.gethostname,
         description="This worker's static consumer-group identity (Kafka static membership): a restarted "
         "worker takes its partitions straight back. Give every worker of a group its own value.",
+    )
+    consumer_session_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Kafka consumer session timeout: a worker that stops heartbeating (killed, wedged) "
+        "loses its partitions to the rest of its group after this long.",
+    )
+    deadletter_max_consecutive: int = Field(
+        default=200,
+        ge=0,
+        description="A consumer that dead-letters this many messages in a row halts (its /healthz says "
+        "why) instead of dead-lettering the rest of the stream: a run that long means something upstream "
+        "is broken, not one bad input. 0 = no limit.",
     )
     consumer_lag_interval_s: float = Field(
         default=5.0, gt=0, description="How often a worker measures its consumer group's lag (the lag gauge)."
@@ -77,6 +96,10 @@ class CommonSettings(BaseSettings):
     @property
     def allowed_networks(self) -> list[str]:
         return [n.strip() for n in self.webhook_allowed_networks.split(",") if n.strip()]
+
+    def member_id(self, service: str) -> str | None:
+        """The static group-member id of this worker of ``service`` (None: dynamic membership)."""
+        return f"{self.instance_id}-{service}" if self.instance_id else None
 
     @property
     def bootstrap_list(self) -> list[str]:

@@ -11,10 +11,11 @@ from typing import Any
 import yaml
 
 from shared.topics import ALL_TOPICS, TopicSpec
+from shared.version import __version__
 
 CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
 SCHEMA_ID_BASE = "https://warwire.io/schemas/"
-ASYNCAPI_VERSION = "1.0.0"
+ASYNCAPI_VERSION = __version__  # the package's: one version number for the code and its contracts
 
 
 def schema_filename(spec: TopicSpec) -> str:
@@ -68,10 +69,11 @@ def asyncapi() -> dict[str, Any]:
                 }
             },
         }
-        operations[f"receive_{channel_id}"] = {
-            "action": "receive",
+        # AsyncAPI 3 describes the application: warwire publishes every one of these topics.
+        operations[f"send_{channel_id}"] = {
+            "action": "send",
             "channel": {"$ref": f"#/channels/{channel_id}"},
-            "summary": f"Subscribe to {spec.name}.",
+            "summary": f"warwire publishes on {spec.name}; subscribe to it from your own system.",
         }
     schemas["CloudEventsHeaders"] = {
         "type": "object",

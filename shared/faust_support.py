@@ -1,14 +1,14 @@
-"""What every Faust service in warwire shares: app configuration, /healthz and /metrics pages,
-dead-letter publishing and the worker entry point with graceful shutdown."""
+"""What every Faust service in warwire (the stateful stages: merge, alert) shares: app configuration,
+/healthz and /metrics pages, publishing with acks, the guards on Faust's acks and the worker entry
+point with graceful shutdown."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -16,11 +16,10 @@ from faust.transport.consumer import Consumer as FaustConsumer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.config import CommonSettings
-from shared.deadletter import make_dead_letter
 from shared.lag import EXIT_STALLED, LagMonitor, Partition, Stall
-from shared.messages import encode
-from shared.metrics import DEAD_LETTERS
-from shared.topics import ALL_TOPICS, DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
+from shared.logging import json_logs
+from shared.messages import Outgoing
+from shared.topics import ALL_TOPICS, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,9 @@ log = logging.getLogger(__name__)
 def make_app(
     settings: CommonSettings, service: str, *, web_host: str, web_port: int, data_dir: str
 ) -> faust.App:
-    """A Faust app configured for warwire. Creating it connects to nothing."""
+    """A Faust app configured for warwire. Creating it connects to nothing; it makes ``data_dir``, which
+    Faust needs to exist (a fresh clone has no .cache/faust)."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     names = TopicNames(settings.topic_prefix)
     refuse_gaps_outside(frozenset(names.of(spec) for spec in ALL_TOPICS if spec.compacted))
     refuse_acks_of_skipped_messages()
@@ -48,10 +49,10 @@ def make_app(
         broker_commit_every=100,
         broker_commit_interval=1.0,
         # A killed worker's partitions move to the survivors after this, not after the 60 s default.
-        broker_session_timeout=10.0,
+        broker_session_timeout=settings.consumer_session_timeout_s,
         # Static membership: a worker restarted after a crash rejoins as itself and gets its partitions
         # back at once, instead of waiting for the dead member to expire and a second rebalance.
-        consumer_group_instance_id=f"{settings.instance_id}-{service}" if settings.instance_id else None,
+        consumer_group_instance_id=settings.member_id(service),
         broker_heartbeat_interval=3.0,
         web_enabled=True,
         web_host=web_host,
@@ -150,59 +151,8 @@ def refuse_acks_of_skipped_messages() -> None:
     faust.Event.ack = ack  # type: ignore[method-assign]
 
 
-_MARKED_TOPICS: set[str] = set()
-PROCESSED = "warwire_processed"  # set on an event by the agent once every output of it is acknowledged
-
-
-def ack_only_processed(topics: set[str]) -> None:
-    """On ``topics``, a stream acks only events that the agent marked processed (``mark_processed``).
-
-    faust-streaming's ``take_events`` acks, after each batch, every event in its buffer list, not the
-    events it handed out; an event that reaches the list but not a batch would be acked, committed and
-    dropped without the agent ever seeing it. The SIGKILL test lost single articles that no worker had
-    processed, with no gap and no skipped message involved. An unmarked event is left unacked instead:
-    the commit stops there and the stall watchdog's restart reads it again."""
-    _MARKED_TOPICS.update(topics)
-    if getattr(faust.Stream.ack, "warwire_guard", False):
-        return
-    plain_ack = faust.Stream.ack
-
-    async def ack(self: Any, event: Any) -> bool:
-        message = event.message
-        if message.topic in _MARKED_TOPICS and not getattr(event, PROCESSED, False):
-            log.error(
-                "%s[%d]@%d: acked by the take buffer but never handed to the agent; left unacked",
-                message.topic, message.partition, message.offset,
-            )  # fmt: skip
-            return False
-        return bool(await plain_ack(self, event))
-
-    ack.warwire_guard = True  # type: ignore[attr-defined]
-    faust.Stream.ack = ack  # type: ignore[method-assign]
-
-
-def mark_processed(events: list[Any]) -> None:
-    for event in events:
-        setattr(event, PROCESSED, True)
-
-
 def ack_allowed(flow_active: bool, message_generation: int, consumer_generation: int) -> bool:
     return flow_active and message_generation == consumer_generation
-
-
-_BUSY_UNTIL = "warwire_busy_until"
-
-
-@contextmanager
-def working(app: faust.App, up_to_s: float) -> Iterator[None]:
-    """The agent is inside work that takes long but is bounded (each step under a time budget): the
-    stall watchdog, which sees no commit meanwhile, must not restart the worker for up to ``up_to_s``.
-    A restart would only redo the same work, and again."""
-    setattr(app, _BUSY_UNTIL, time.monotonic() + up_to_s)
-    try:
-        yield
-    finally:
-        setattr(app, _BUSY_UNTIL, 0.0)
 
 
 def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
@@ -213,12 +163,6 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
         return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
 
     async def on_stall(stalls: list[Stall]) -> None:
-        if time.monotonic() < getattr(app, _BUSY_UNTIL, 0.0):
-            log.warning(
-                "no commit for %.0f s, but the agent is inside bounded work (see working()); not exiting",
-                max(s.stuck_for_s for s in stalls),
-            )
-            return
         consumer: Any = app.consumer  # Faust's Consumer: flow and pause state are not in its interface
         for s in stalls:
             log.error(
@@ -271,40 +215,17 @@ async def send_and_wait(
     )
 
 
-class DeadLetterPublisher:
-    """Sends a DeadLetter for a message the service gave up on, and waits for the broker's ack."""
-
-    def __init__(self, app: faust.App, names: TopicNames, service: str) -> None:
-        self.app = app
-        self.topic = names.deadletter
-        self.service = service
-
-    async def send(
-        self, reason: str, detail: str, event: Any | None = None, *, value: bytes | None = None
-    ) -> None:
-        message = event.message if event is not None else None
-        record = make_dead_letter(
-            service=self.service,
-            reason=reason,
-            detail=detail,
-            topic=message.topic if message else None,
-            partition=message.partition if message else None,
-            offset=message.offset if message else None,
-            key=message.key if message else None,
-            value=message.value if message else value,
-            headers=list(message.headers or []) if message else None,
-        )
-        enc = encode(DEADLETTER, record, source=f"/warwire/{self.service}")
-        await self.app.producer.send_and_wait(
-            self.topic, key=enc.key, value=enc.value, partition=None, timestamp=None, headers=enc.headers
-        )
-        DEAD_LETTERS.labels(self.service, reason).inc()
-        log.warning("dead-lettered message (%s): %s", reason, detail[:200])
+async def send_outgoing(app: faust.App, out: Outgoing) -> None:
+    """Publish a prepared message (a dead letter, say) and wait for the broker's ack."""
+    await app.producer.send_and_wait(
+        out.topic, key=out.key, value=out.value, partition=None, timestamp=None, headers=out.headers
+    )
 
 
 def run_worker(app: faust.App, *, loglevel: str, on_shutdown: Callable[[], None] | None = None) -> None:
     """Run the Faust worker until SIGTERM/SIGINT, then stop the app cleanly and run ``on_shutdown``."""
-    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False)
+    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False,
+                          override_logging=not json_logs())  # JSON: keep configure_logging's handler  # fmt: skip
     try:
         worker.execute_from_commandline()
     finally:

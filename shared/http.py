@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.logging import json_logs
 from shared.metrics import HTTP_REQUEST_DURATION
 
 
@@ -144,7 +145,10 @@ def serve(
     # a no-op handler lets the caller's own clean-up run and the process exit 0 after a clean stop.
     signal.signal(signal.SIGTERM, lambda *_: None)
 
+    # JSON logs: uvicorn's records go to the root handler configure_logging set up, not its own.
+    log_config: Any = None if json_logs() else uvicorn.config.LOGGING_CONFIG
     config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=10
-    )
+        app, host=host, port=port, log_level=log_level.lower(), access_log=False, timeout_graceful_shutdown=10,
+        log_config=log_config,
+    )  # fmt: skip
     Server(config).run()

@@ -1,7 +1,9 @@
 """Consumer lag, measured from outside the consumer: committed offsets of a group against the topics'
 end offsets, read with the monitor's own clients (the worker's consumer may be the thing that is stuck).
 
-Sets ``warwire_consumer_lag_messages`` for the partitions this worker owns, and reports a *stall*: lag
+Sets ``warwire_consumer_lag_messages`` for the partitions this worker owns, and
+``warwire_consumer_stalled_seconds`` (how long each has been behind with its committed offset standing
+still), and reports a *stall*: lag
 above zero while the committed offset has not moved for ``stall_after_s``. Faust workers treat a stall as
 fatal and exit with ``EXIT_STALLED`` so their supervisor restarts them; a rebalance that leaves the
 fetcher wedged (faust-streaming issues #175/#523) then costs a restart instead of a silent halt."""
@@ -15,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.metrics import CONSUMER_LAG
+from shared.metrics import CONSUMER_LAG, CONSUMER_STALLED
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +40,21 @@ class StallDetector:
 
     stall_after_s: float
     _since: dict[Partition, tuple[int, float]] = field(default_factory=dict)
+    # Seconds each partition of the last observation has been behind without its offset moving (0: moving
+    # or caught up): the warwire_consumer_stalled_seconds gauge, which alerts before the worker exits.
+    stuck: dict[Partition, float] = field(default_factory=dict)
 
     def observe(self, now: float, committed: dict[Partition, int], end: dict[Partition, int]) -> list[Stall]:
         stalls = []
+        self.stuck = {}
         for tp, end_offset in end.items():
             position = committed.get(tp, -1)
             last = self._since.get(tp)
             if last is None or last[0] != position or position >= end_offset:
                 self._since[tp] = (position, now)  # moved, new, or caught up: the clock restarts
+                self.stuck[tp] = 0.0
                 continue
+            self.stuck[tp] = now - last[1]
             if now - last[1] >= self.stall_after_s:
                 stalls.append(Stall(tp, position, end_offset, now - last[1]))
         for tp in set(self._since) - set(end):
@@ -123,7 +131,7 @@ class LagMonitor:
             mine = self.owned()
             partitions = [tp for tp in partitions if (tp.topic, tp.partition) in mine]
         if not partitions:
-            self._publish({})
+            self._publish({}, {})
             return {}
         offsets = await admin.list_consumer_group_offsets(self.group, partitions=partitions)
         committed = {(tp.topic, tp.partition): m.offset for tp, m in offsets.items() if m.offset >= 0}
@@ -132,17 +140,19 @@ class LagMonitor:
             (tp.topic, tp.partition): o for tp, o in (await reader.beginning_offsets(partitions)).items()
         }
         lag = lag_by_partition(committed, start, end)
-        self._publish(lag)
         stalls = self.detector.observe(
             time.monotonic(), {tp: committed.get(tp, start[tp]) for tp in end}, end
         )
+        self._publish(lag, self.detector.stuck)
         if stalls and self.on_stall is not None:
             await self.on_stall(stalls)
         return lag
 
-    def _publish(self, lag: dict[Partition, int]) -> None:
+    def _publish(self, lag: dict[Partition, int], stuck: dict[Partition, float]) -> None:
         for topic, partition in self._reported - set(lag):
             CONSUMER_LAG.remove(self.group, topic, str(partition))
+            CONSUMER_STALLED.remove(self.group, topic, str(partition))
         for (topic, partition), n in lag.items():
             CONSUMER_LAG.labels(self.group, topic, str(partition)).set(n)
+            CONSUMER_STALLED.labels(self.group, topic, str(partition)).set(stuck.get((topic, partition), 0.0))
         self._reported = set(lag)

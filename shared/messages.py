@@ -28,6 +28,21 @@ class Encoded:
     headers: Headers
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message a stage produces: where to, and its bytes (a tombstone has no value)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+
+    @classmethod
+    def of(cls, topic: str, enc: Encoded, *, key: str | None = None) -> Outgoing:
+        """``enc`` to ``topic``; ``key`` re-keys it (a repartition by merge block, say)."""
+        return cls(topic, key.encode() if key is not None else enc.key, enc.value, enc.headers)
+
+
 class DecodeError(ValueError):
     """A message that cannot be parsed; ``reason`` is the dead-letter reason code."""
 

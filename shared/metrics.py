@@ -67,6 +67,20 @@ CONSUMER_LAG = Gauge(
     "Consumer lag in messages, by group, topic and partition.",
     ["group", "topic", "partition"],
 )
+# Seconds a partition has had lag while its committed offset stood still (0 while it moves or is caught up);
+# a Faust worker exits with code 75 when it reaches WARWIRE_CONSUMER_STALL_TIMEOUT_S.
+CONSUMER_STALLED = Gauge(
+    "warwire_consumer_stalled_seconds",
+    "Seconds the group's committed offset has not moved while the partition has lag (0: moving or caught up).",
+    ["group", "topic", "partition"],
+)
+# Articles ingest could not put on articles.raw: the broker was unreachable or did not acknowledge in time.
+INGEST_PUBLISH_ERRORS = Counter(
+    "warwire_ingest_publish_errors_total",
+    "Articles ingest failed to publish (broker unreachable or no acknowledgement in time).",
+)
+# Webhook delivery outcomes, every one exported from the start (0) so increase() sees the first of each.
+WEBHOOK_OUTCOMES = ("delivered", "failed", "refused", "gave_up", "skipped_duplicate")
 # Rows written by the API's store.
 STORE_WRITES = Counter(
     "warwire_store_writes_total", "Store upserts by the API, by table and outcome.", ["table", "outcome"]

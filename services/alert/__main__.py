@@ -13,9 +13,9 @@ from shared.logging import configure_logging
 
 def main() -> None:
     settings = AlertSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     ensure_service_topics(settings, internal=internal_topics(settings))
-    rules = AlertRules.load(settings.alert_rules_path)
+    rules = AlertRules.load(settings.alert_rules_path or None)
     capitals()  # build the lookup now, not on the worker's event loop at the first long-range strike
     run_worker(build_app(settings, rules), loglevel=settings.log_level)
 

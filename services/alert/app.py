@@ -1,10 +1,9 @@
-"""The alert Faust app: events.strike + events.statement -> detectors -> (re-keyed by signal) ->
-per-signal state -> alerts.
+"""The alert Faust app: signals (from the detect stage, services/detect) -> per-signal state -> alerts.
 
-As in extract, state is co-partitioned with its key: ``detect`` re-keys signals by their state key onto
-the internal ``alert.signals`` topic, and ``raise_alerts`` owns the changelog-backed ``alert-state``
-table (first-seen keys, epochs, tempo windows, folded events), so a restarted worker re-raises nothing
-it already published.
+State is co-partitioned with its key: the detect stage re-keys signals by their state key onto the
+internal ``alert.signals`` topic, and ``raise_alerts`` owns the changelog-backed ``alert-state`` table
+(first-seen keys, epochs, tempo windows, folded events), so a restarted worker re-raises nothing it
+already published.
 """
 
 from __future__ import annotations
@@ -16,15 +15,15 @@ from typing import Any
 
 import faust
 
-from services.alert.detectors import signals_for
 from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
 from services.alert.state import KeyState, SignalEnvelope, process
-from shared.faust_support import DeadLetterPublisher, make_app, send_and_wait
+from shared.config import CommonSettings
+from shared.deadletter import DeadLetters
+from shared.faust_support import make_app, send_and_wait, send_outgoing
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, decode, encode
 from shared.metrics import ALERTS_RAISED, END_TO_END_LATENCY
-from shared.schemas import StatementEvent, StrikeEvent
 from shared.topics import ALERTS, TopicNames
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ SOURCE = "/warwire/alert"
 STATE_PARTITIONS = ALERTS.partitions
 
 
-def internal_topics(settings: AlertSettings) -> list[InternalTopic]:
+def internal_topics(settings: CommonSettings) -> list[InternalTopic]:
     names = TopicNames(settings.topic_prefix)
     return [
         InternalTopic(f"{names.prefix}alert.signals", STATE_PARTITIONS),
@@ -51,8 +50,7 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
         web_port=settings.alert_http_port,
         data_dir=settings.alert_data_dir,
     )
-    dead = DeadLetterPublisher(app, names, "alert")
-    events_topic = app.topic(names.events_strike, names.events_statement)
+    dead = DeadLetters("alert", names.deadletter, max_consecutive=settings.deadletter_max_consecutive)
     signals_topic = app.topic(f"{names.prefix}alert.signals", partitions=STATE_PARTITIONS, internal=True)
     state = app.Table("alert-state", default=None, partitions=STATE_PARTITIONS)
 
@@ -61,31 +59,15 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
     ) -> None:
         await send_and_wait(app, topic, key, value, headers)
 
-    @app.agent(events_topic, name="detect")
-    async def detect(stream: Any) -> None:
-        async for event in stream.events():
-            parsed: StrikeEvent | StatementEvent
-            try:
-                if event.message.topic == names.events_statement:
-                    parsed = decode(StatementEvent, event.message.value)
-                else:
-                    parsed = decode(StrikeEvent, event.message.value)
-            except DecodeError as exc:
-                await dead.send(exc.reason, exc.detail, event)
-                continue
-            for signal in signals_for(parsed, rules):
-                env = SignalEnvelope.of(signal, parsed)
-                # Re-keyed by signal, so each signal's state lives in one table partition.
-                await send(signals_topic.get_topic_name(), env.state_key, env.model_dump_json().encode())
-
     @app.agent(signals_topic, name="raise-alerts")
     async def raise_alerts(stream: Any) -> None:
         async for event in stream.events():
             try:
                 env = decode(SignalEnvelope, event.message.value)
             except DecodeError as exc:
-                await dead.send(exc.reason, exc.detail, event)
+                await send_outgoing(app, dead.of_record(event.message, exc.reason, exc.detail))
                 continue
+            dead.passed()
             stored = state.get(env.state_key)
             current = KeyState.model_validate_json(stored) if stored else KeyState()
             updated, alerts = process(current, env, rules)

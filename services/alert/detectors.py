@@ -3,7 +3,7 @@
 A signal has a ``state_key`` (what is watched, e.g. new_launch_platform|Russia|SY|warship) and the
 alert it would raise. The alert service keeps one state per state_key (Faust table): the first signal
 for a key raises the alert, later ones add sources (and may confirm it); a key unseen for longer than
-the detector's lookback raises again. Every detector and threshold is configured in config/alerts.yaml.
+the detector's lookback raises again. Every detector and threshold is configured in the rules file (services/alert/rules.yaml).
 
 - new_launch_platform: an actor uses a launch platform (or weapon class) in a theater for the first time.
 - ground_offensive: a ground assault; critical when combined (air support, several forces, several localities).

@@ -1,7 +1,9 @@
-"""The alert rules file (config/alerts.yaml): detector thresholds, baseline and custom rules."""
+"""The alert rules file: detector thresholds, baseline and custom rules. The defaults ship inside the
+package (services/alert/rules.yaml, package data); ``WARWIRE_ALERT_RULES_PATH`` names another file."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,9 +75,16 @@ class AlertRules(BaseModel):
     custom_rules: list[CustomRule] = Field(default_factory=list)
 
     @classmethod
-    def load(cls, path: str | Path) -> AlertRules:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return cls.model_validate(data)
+    def load(cls, path: str | Path | None = None) -> AlertRules:
+        """The rules of the file at ``path``; without one (or an empty one), the packaged defaults."""
+        text = Path(path).read_text(encoding="utf-8") if path else default_rules_text()
+        return cls.model_validate(yaml.safe_load(text) or {})
+
+
+def default_rules_text() -> str:
+    """The packaged default rules file, found through importlib.resources (any working directory, any
+    install: a wheel, the image, a checkout)."""
+    return files("services.alert").joinpath("rules.yaml").read_text(encoding="utf-8")
 
 
 def field_value(doc: dict[str, Any], dotted: str) -> Any:

@@ -15,7 +15,7 @@ from shared.topics import TopicNames
 
 def main() -> None:
     settings = ApiSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     names = TopicNames(settings.topic_prefix)
     secret_key = settings.require_secret_key()  # a clear error at start, not at the first subscription
     ensure_service_topics(settings)
@@ -29,6 +29,7 @@ def main() -> None:
         feed,
         lag_interval_s=settings.consumer_lag_interval_s,
         secret_key=secret_key,
+        deadletter_max_consecutive=settings.deadletter_max_consecutive,
     )
     app = create_app(
         store,

@@ -25,6 +25,7 @@ from services.api.routers.page import STATIC
 from services.api.store import Store
 from shared.api_docs import serve_docs
 from shared.http import BodySizeLimit, instrument
+from shared.version import __version__
 
 __all__ = ["STATIC", "create_app"]
 _REASONS = {404: "not_found", 405: "method_not_allowed"}
@@ -68,7 +69,7 @@ def create_app(
 
     app = FastAPI(
         title="warwire API",
-        version="1.0.0",
+        version=__version__,
         lifespan=lifespan,
         docs_url=None,  # shared.api_docs serves /docs and /redoc from vendored assets
         redoc_url=None,

@@ -18,13 +18,13 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from services.api.feed import ChangeFeed, catch_up
 from services.api.store import Store
 from shared import secretbox
-from shared.deadletter import make_dead_letter
+from shared.deadletter import DeadLetters
 from shared.lag import LagMonitor
 from shared.messages import DecodeError, decode, encode
-from shared.metrics import DEAD_LETTERS, END_TO_END_LATENCY, STORE_WRITES
+from shared.metrics import END_TO_END_LATENCY, STORE_WRITES
 from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
 from shared.secretbox import SecretKeyError
-from shared.topics import DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, WEBHOOK_SUBSCRIPTIONS, TopicNames
+from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES, WEBHOOK_SUBSCRIPTIONS, TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,10 @@ class Materialiser:
         feed: ChangeFeed | None = None,
         lag_interval_s: float = 5.0,
         secret_key: bytes | None = None,
+        deadletter_max_consecutive: int = 0,
     ) -> None:
         self.secret_key = secret_key
+        self.dead = DeadLetters("api", names.deadletter, max_consecutive=deadletter_max_consecutive)
         self.names = names
         self.lag_interval_s = lag_interval_s
         self.store = store
@@ -142,6 +144,7 @@ class Materialiser:
             except DecodeError as exc:
                 await self._dead_letter(rec, exc)  # the batch-mates are still written below
                 continue
+            self.dead.passed()
             if isinstance(msg, Alert):
                 alerts.append((rec, msg))
             elif isinstance(msg, StrikeEvent | StatementEvent):
@@ -205,23 +208,8 @@ class Materialiser:
         )
 
     async def _dead_letter(self, rec: Any, exc: DecodeError) -> None:
-        record = make_dead_letter(
-            service="api",
-            reason=exc.reason,
-            detail=exc.detail,
-            topic=rec.topic,
-            partition=rec.partition,
-            offset=rec.offset,
-            key=rec.key,
-            value=rec.value,
-            headers=list(rec.headers or []),
-        )
-        enc = encode(DEADLETTER, record, source="/warwire/api")
-        await self.producer.send_and_wait(
-            self.names.deadletter, key=enc.key, value=enc.value, headers=enc.headers
-        )
-        DEAD_LETTERS.labels("api", exc.reason).inc()
-        log.warning("dead-lettered %s@%s:%s (%s)", rec.topic, rec.partition, rec.offset, exc.reason)
+        out = self.dead.of_record(rec, exc.reason, exc.detail)
+        await self.producer.send_and_wait(out.topic, out.value, key=out.key, headers=out.headers)
 
 
 def _tombstone_key(key: bytes | None) -> str:

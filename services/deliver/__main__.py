@@ -13,7 +13,7 @@ from shared.topics import TopicNames
 
 def main() -> None:
     settings = DeliverSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     secret_key = settings.require_secret_key()  # a clear error at start: deliveries cannot sign without it
     names = TopicNames(settings.topic_prefix)
     ensure_service_topics(settings)

@@ -7,7 +7,6 @@ its port and its metrics; /readyz answers 503 until the supervisor is connected 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,19 +16,10 @@ from fastapi.responses import JSONResponse
 
 from services.deliver.webhooks import WebhookSupervisor
 from shared.http import instrument
+from shared.stream.service import keep_running
+from shared.version import __version__
 
 log = logging.getLogger(__name__)
-
-
-async def keep_running(supervisor: WebhookSupervisor, retry_s: float = 5.0) -> None:
-    """Run the supervisor until it is stopped; after an error, log it and start it again."""
-    while not supervisor.stopping.is_set():
-        try:
-            await supervisor.run()
-        except Exception:
-            log.exception("webhook supervisor failed; restarting in %.0f s", retry_s)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(supervisor.stopping.wait(), retry_s)
 
 
 def create_app(supervisor: WebhookSupervisor) -> FastAPI:
@@ -46,7 +36,9 @@ def create_app(supervisor: WebhookSupervisor) -> FastAPI:
             supervisor.stop()
             await task
 
-    app = FastAPI(title="warwire deliver", version="1", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="warwire deliver", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     instrument(app, "deliver")
 
     @app.get("/healthz")

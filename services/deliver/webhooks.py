@@ -33,11 +33,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 
 from shared import egress, secretbox
 from shared import webhooks as wh
-from shared.deadletter import make_dead_letter
+from shared.deadletter import DeadLetters
 from shared.messages import DecodeError, decode, encode
-from shared.metrics import DEAD_LETTERS, WEBHOOK_DELIVERIES
+from shared.metrics import WEBHOOK_DELIVERIES, WEBHOOK_OUTCOMES
 from shared.schemas import Alert, Severity, WebhookDelivery, WebhookSubscription
-from shared.topics import DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
+from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 from shared.topics import WEBHOOK_DELIVERIES as DELIVERIES_SPEC
 
 log = logging.getLogger(__name__)
@@ -275,13 +275,11 @@ class Deliverer:
     async def _give_up(self, webhook_id: str, alert: Alert, body: bytes, attempts: int) -> None:
         await self._log(webhook_id, alert, attempts, "gave_up", None, "retries exhausted", 0.0)
         self._remember(webhook_id)
-        record = make_dead_letter(
-            service="deliver", reason="webhook_undeliverable", key=webhook_id.encode(), value=body,
+        out = DeadLetters("deliver", self.names.deadletter).letter(
+            "webhook_undeliverable", key=webhook_id.encode(), value=body,
             detail=f"subscription {self.sub.subscription_id}: {attempts} attempts to the receiver failed",
         )  # fmt: skip
-        enc = encode(DEADLETTER, record, source=SOURCE)
-        await self.producer.send_and_wait(self.names.deadletter, enc.value, key=enc.key, headers=enc.headers)
-        DEAD_LETTERS.labels("deliver", "webhook_undeliverable").inc()
+        await self.producer.send_and_wait(out.topic, out.value, key=out.key, headers=out.headers)
         log.warning("gave up delivering %s to subscription %s", webhook_id, self.sub.subscription_id)
 
 
@@ -328,6 +326,8 @@ class WebhookSupervisor:
         self.group_prefix = group_prefix
         self.policy = policy
         self.tasks: dict[str, tuple[WebhookSubscription, asyncio.Task[None]]] = {}
+        for outcome in WEBHOOK_OUTCOMES:  # exported at 0 from the start: the first give-up is an increase
+            WEBHOOK_DELIVERIES.labels(outcome)
 
     def stop(self) -> None:
         """Graceful: deliverers finish their request in flight and stop; ``run`` then returns."""

@@ -16,11 +16,13 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
-from services.extract.extractor import ExtractionResult
 from shared.schemas import Article, StatementEvent, StrikeEvent
+
+if TYPE_CHECKING:  # the service process imports no NLP code: only its pool processes load it
+    from services.extract.extractor import ExtractionResult
 
 log = logging.getLogger(__name__)
 _extractor: Any = None
@@ -109,6 +111,7 @@ class ExtractionPool:
     def __init__(self, workers: int, *, timeout_s: float = float("inf")) -> None:
         self.workers = workers
         self.timeout_s = timeout_s
+        self._warming: list[Future[Any]] = []
         self._executor = self._new_executor()
 
     def _new_executor(self) -> Executor:
@@ -121,17 +124,34 @@ class ExtractionPool:
             )
         return ThreadPoolExecutor(max_workers=1, initializer=_init_worker)
 
+    def start_warm_up(self) -> None:
+        """Start loading the model in every worker, without waiting (one call per worker: the executor
+        starts a process for each call while none is idle). The service starts meanwhile; the first
+        extraction waits for it, outside its time budget."""
+        self._warming = [self._executor.submit(_extract_json, []) for _ in range(max(1, self.workers))]
+
     def warm_up(self) -> None:
-        """Load the model in every worker before consuming, so the first batch is not slow (one call
-        per worker: the executor starts a process for each call while none is idle)."""
-        for future in [self._executor.submit(_extract_json, []) for _ in range(max(1, self.workers))]:
+        """Load the model in every worker and wait for it."""
+        self.start_warm_up()
+        for future in self._warming:
             future.result()
 
-    async def extract(self, articles: list[Article]) -> tuple[list[ExtractionResult], float]:
-        """Extract a batch, split into one part per worker process so that every core works on it at
-        once; the results come back in the batch's order, so the caller still commits in offset order."""
+    async def _warm(self) -> None:
+        if self._warming:
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in self._warming))
+            self._warming = []
+
+    async def extract(
+        self, articles: list[Article], *, split: bool = True
+    ) -> tuple[list[ExtractionResult], float]:
+        """Extract a batch, in the batch's order. ``split``: in one part per worker process, so that every
+        core works on this one batch; otherwise in one process (a caller that keeps one batch in flight
+        per process, as the extract stage does, uses every core that way and waits on no other batch)."""
+        from services.extract.extractor import ExtractionResult
+
+        await self._warm()
         loop = asyncio.get_running_loop()
-        parts = split_evenly([a.model_dump_json() for a in articles], max(1, self.workers))
+        parts = split_evenly([a.model_dump_json() for a in articles], max(1, self.workers) if split else 1)
         futures = [loop.run_in_executor(self._executor, _extract_json, part) for part in parts]
         timeout = self.timeout_s if self.workers > 0 and self.timeout_s != float("inf") else None
         try:

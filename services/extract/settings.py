@@ -35,6 +35,5 @@ class ExtractSettings(CommonSettings):
         gt=0,
         description="Time budget of one extraction call in the pool. A batch over it is retried article "
         "by article; an article over it alone is dead-lettered (too_expensive) and its process replaced. "
-        "Keep it well under WARWIRE_CONSUMER_STALL_TIMEOUT_S.",
+        "The stage keeps one batch in flight per pool process, so a batch never waits for a process.",
     )
-    extract_data_dir: str = Field(default=".cache/faust/extract", description="Faust data directory.")

@@ -16,7 +16,7 @@ from shared.topics import TopicNames
 
 def main() -> None:
     settings = IngestSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     names = TopicNames(settings.topic_prefix)
     ensure_service_topics(settings)
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)

@@ -16,6 +16,7 @@ from services.ingest.feeds import FeedPoller
 from services.ingest.ingestor import ArticleIn, IngestError, Ingestor, PublishFailed
 from shared.api_docs import serve_docs
 from shared.http import instrument, key_matches
+from shared.version import __version__
 
 
 def create_app(
@@ -33,7 +34,9 @@ def create_app(
             if poller is not None:
                 await poller.stop()
 
-    app = FastAPI(title="warwire ingest", version="1", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="warwire ingest", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     serve_docs(app)  # self-hosted /docs and /redoc
     instrument(app, "ingest")
 

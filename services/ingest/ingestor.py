@@ -17,7 +17,7 @@ from services.ingest.neardup import simhash
 from services.ingest.normalize import article_id_for, canonical_url, clean_text, strip_boilerplate
 from services.ingest.pages import extract_page
 from services.ingest.seen import SeenStore
-from shared.metrics import ARTICLES_INGESTED
+from shared.metrics import ARTICLES_INGESTED, INGEST_PUBLISH_ERRORS
 from shared.sanitize import has_lone_surrogate, strip_controls
 from shared.schemas import Article
 
@@ -134,6 +134,7 @@ class Ingestor:
             try:
                 self.publisher.publish(article)
             except Exception as exc:
+                INGEST_PUBLISH_ERRORS.inc()
                 raise PublishFailed(f"could not publish: {exc.__class__.__name__}") from exc
             # Recorded only after the broker acked: a crash in between re-publishes (same key), never drops.
             self.seen.add(article.article_id, fingerprint)

@@ -10,11 +10,10 @@ import socket
 
 from kafka import KafkaProducer
 
-from shared.deadletter import make_dead_letter
+from shared.deadletter import DeadLetters
 from shared.messages import encode
-from shared.metrics import DEAD_LETTERS
 from shared.schemas import Article
-from shared.topics import ARTICLES_RAW, DEADLETTER, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
+from shared.topics import ARTICLES_RAW, DEADLETTER_MAX_MESSAGE_BYTES, TopicNames
 
 log = logging.getLogger(__name__)
 SOURCE = "/warwire/ingest"
@@ -24,6 +23,8 @@ class ArticlePublisher:
     def __init__(self, bootstrap_servers: list[str], names: TopicNames, *, timeout_s: float = 30.0) -> None:
         self.topic = names.articles_raw
         self.deadletter_topic = names.deadletter
+        # Ingest's input is people's files and feeds: every refused one is reported, with no limit.
+        self._dead = DeadLetters("ingest", names.deadletter)
         self.timeout_s = timeout_s
         self.bootstrap_servers = bootstrap_servers
         self._last_publish_failed = False
@@ -56,12 +57,10 @@ class ArticlePublisher:
 
     def dead_letter(self, reason: str, detail: str, value: bytes | str | None) -> None:
         """Record input from files or feeds that could not become an article (never silently dropped)."""
-        record = make_dead_letter(service="ingest", reason=reason, detail=detail, value=value)
-        enc = encode(DEADLETTER, record, source=SOURCE)
-        self._producer.send(self.deadletter_topic, key=enc.key, value=enc.value, headers=enc.headers).get(
+        out = self._dead.letter(reason, detail, value=value)
+        self._producer.send(out.topic, key=out.key, value=out.value, headers=out.headers).get(
             timeout=self.timeout_s
         )
-        DEAD_LETTERS.labels("ingest", reason).inc()
 
     def healthy(self) -> bool:
         """Ready when a broker accepts TCP connections and the last publish (if any) succeeded."""

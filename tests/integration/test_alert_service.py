@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from services.alert.detectors import signals_for
-from services.alert.rules import AlertRules, TempoSpikeRule
+from services.alert.rules import AlertRules, TempoSpikeRule, default_rules_text
 from services.alert.state import KeyState, SignalEnvelope, process
 from services.extract.merge import Block, block_key
 from services.extract.nlp import default_extractor
@@ -106,12 +106,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 @pytest.fixture
 def stack(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Stack]:
     rules = tmp_path / "alerts.yaml"
-    rules.write_text(
-        Path("config/alerts.yaml").read_text()
-        + "\n"
-        + "baseline:\n"
-        + "".join(f"  - '{b}'\n" for b in BASELINE)
-    )
+    rules.write_text(default_rules_text() + "\n" + "baseline:\n" + "".join(f"  - '{b}'\n" for b in BASELINE))
     s = Stack(
         bootstrap=kafka_bootstrap, workdir=tmp_path, topic_prefix=f"{unique}.", group_prefix=unique,
         ports=StackPorts.free(),
@@ -120,9 +115,9 @@ def stack(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Stack]:
                    "WARWIRE_DELIVER_MAX_ATTEMPTS": "500", "WARWIRE_DELIVER_MAX_ELAPSED_S": "300",
                    "WARWIRE_API_KEYS": "k"},
     )  # fmt: skip
-    s.start(("alert", "deliver", "api"))
+    s.start(("detect", "alert", "deliver", "api"))
     try:
-        s.wait_healthy(timeout=120, services=("alert", "deliver", "api"))
+        s.wait_healthy(timeout=120, services=("detect", "alert", "deliver", "api"))
         yield s
     finally:
         s.stop()
@@ -163,7 +158,7 @@ def test_seed_alerts_delivered_once_after_the_receiver_recovers(
     bad.close()
 
     # Tempo windows depend on arrival order across partitions; every other alert id only on the events.
-    rules = AlertRules.load("config/alerts.yaml").model_copy(
+    rules = AlertRules.load().model_copy(
         update={"baseline": BASELINE, "tempo_spike": TempoSpikeRule(enabled=False)}
     )
     expected = reference_alert_ids(events, rules)
@@ -235,7 +230,7 @@ def test_sigkill_mid_stream_loses_and_invents_no_alert(
 
     # Tempo windows depend on arrival order across partitions, which a restart changes; every other
     # alert id depends only on the events, so the sets must match exactly.
-    rules = AlertRules.load("config/alerts.yaml").model_copy(
+    rules = AlertRules.load().model_copy(
         update={"baseline": BASELINE, "tempo_spike": TempoSpikeRule(enabled=False)}
     )
     expected = reference_alert_ids(events, rules)

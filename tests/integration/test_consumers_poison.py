@@ -1,5 +1,5 @@
 """Raw poison bytes straight onto articles.raw and events.strike (deep nesting, a 5,000-digit number,
-invalid UTF-8, NUL bytes, a lone surrogate): every consumer (extract, alert, the API's materialiser on
+invalid UTF-8, NUL bytes, a lone surrogate): every consumer (extract, detect, the API's materialiser on
 PostgreSQL) dead-letters each one with the original and the reason, keeps running, and processes the
 good messages produced after them, including a valid event whose text carries NUL characters."""
 
@@ -74,7 +74,7 @@ def test_every_consumer_dead_letters_poison_and_keeps_going(
     stack = make_stack(kafka_bootstrap, unique, tmp_path, DATABASE_URL=database)
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
-    services = ("extract", "alert", "api")
+    services = ("extract", "merge", "detect", "alert", "api")
     stack.start(services)
     try:
         stack.wait_healthy(timeout=180, services=services)
@@ -91,7 +91,7 @@ def test_every_consumer_dead_letters_poison_and_keeps_going(
         producer.flush(timeout=30)
         producer.close(timeout=30)
 
-        # Each poison message: one dead letter from extract (articles.raw), one from alert and one from the
+        # Each poison message: one dead letter from extract (articles.raw), one from detect and one from the
         # API (both read events.strike), each with the original bytes and a reason.
         expected = 3 * len(POISON)
         dead = wait_for(lambda: dead_letters(kafka_bootstrap, names.deadletter, expected), 120,
@@ -102,7 +102,7 @@ def test_every_consumer_dead_letters_poison_and_keeps_going(
             by_service.setdefault((d.service, d.source_topic), set()).add(original_value(d))
         assert by_service == {
             ("extract", names.articles_raw): set(POISON.values()),
-            ("alert", names.events_strike): set(POISON.values()),
+            ("detect", names.events_strike): set(POISON.values()),
             ("api", names.events_strike): set(POISON.values()),
         }
 

@@ -55,7 +55,7 @@ def test_restarting_alert_while_the_receiver_is_down_cuts_no_delivery(
                        WARWIRE_DELIVER_MAX_ELAPSED_S="900")  # fmt: skip
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
-    services = ("alert", "deliver", "api")
+    services = ("detect", "alert", "deliver", "api")
     stack.start(services)
     try:
         stack.wait_healthy(timeout=120, services=services)

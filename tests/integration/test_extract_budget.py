@@ -114,9 +114,9 @@ def test_too_expensive_article_is_dead_lettered_and_the_partition_moves_on(
                        WARWIRE_EXTRACT_MAX_CHARS="1000000")  # fmt: skip
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
-    stack.start(("extract",))
+    stack.start(("extract", "merge"))
     try:
-        stack.wait_healthy(timeout=120, services=("extract",))
+        stack.wait_healthy(timeout=120, services=("extract", "merge"))
         started = time.monotonic()
         sent = send(kafka_bootstrap, names.articles_raw, [article("long", LONG), *good])
 
@@ -157,8 +157,8 @@ def test_sigterm_and_sigkill_mid_extraction_leave_no_process_behind(
     figures: dict[str, float] = {}
 
     def start_busy() -> tuple[int, set[int]]:
-        stack.start(("extract",))
-        stack.wait_healthy(timeout=120, services=("extract",))
+        stack.start(("extract", "merge"))
+        stack.wait_healthy(timeout=120, services=("extract", "merge"))
         pid = stack.procs["extract"].pid
         idle = {c: cpu_seconds(c) for c in wait_for(lambda: descendants(pid), 30, "the pool process")}
         if not figures:

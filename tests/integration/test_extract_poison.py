@@ -60,9 +60,9 @@ def test_poison_is_dead_lettered_and_good_articles_flow(
     stack = make_stack(kafka_bootstrap, unique, tmp_path)
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
-    stack.start(("extract",))
+    stack.start(("extract", "merge"))
     try:
-        stack.wait_healthy(timeout=120, services=("extract",))
+        stack.wait_healthy(timeout=120, services=("extract", "merge"))
         producer = make_producer(kafka_bootstrap, max_request_size=ARTICLE_MAX_MESSAGE_BYTES)
 
         def send(articles: list[Article], bad: dict[str, bytes]) -> float:

@@ -34,9 +34,9 @@ def _article(aid: str, body: str, source: str) -> Article:
 def extract_stack(kafka_bootstrap: str, unique: str, tmp_path):
     stack = make_stack(kafka_bootstrap, unique, tmp_path)
     ensure_topics(kafka_bootstrap, TopicNames(stack.topic_prefix))
-    stack.start(("extract",))
+    stack.start(("extract", "merge"))
     try:
-        stack.wait_healthy(timeout=120, services=("extract",))
+        stack.wait_healthy(timeout=120, services=("extract", "merge"))
         yield stack
     finally:
         codes = stack.stop()
@@ -125,7 +125,7 @@ def test_merge_state_survives_a_restart(extract_stack: Stack, kafka_bootstrap: s
 
     assert extract_stack.stop_one("extract") == 0
     extract_stack.start_one("extract")
-    extract_stack.wait_healthy(timeout=120, services=("extract",))
+    extract_stack.wait_healthy(timeout=120, services=("extract", "merge"))
 
     send(_article("r2", "Russian jets struck Saraqib in Syria on Monday, a monitor said.", "Two"))
     send(

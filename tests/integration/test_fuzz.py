@@ -81,10 +81,10 @@ def consumers_of(names: TopicNames) -> dict[str, list[str]]:
     service also follows alerts and webhooks.subscriptions but leaves their dead letters to the API."""
     return {
         names.articles_raw: ["extract"],
-        f"{names.prefix}extract.candidates": ["extract"],
-        f"{names.prefix}extract.statement-candidates": ["extract"],
-        names.events_strike: ["alert", "api"],
-        names.events_statement: ["alert", "api"],
+        f"{names.prefix}extract.candidates": ["merge"],
+        f"{names.prefix}extract.statement-candidates": ["merge"],
+        names.events_strike: ["detect", "api"],
+        names.events_statement: ["detect", "api"],
         names.alerts: ["api"],
         names.webhook_subscriptions: ["api"],
         names.webhook_deliveries: ["api"],
@@ -188,7 +188,7 @@ def test_fuzzed_http_and_topics_leave_every_service_ready(
         assert httpx.get(stack.url("ingest") + "/readyz", timeout=5).status_code == 200
         assert httpx.get(stack.url("api") + "/readyz", timeout=5).status_code == 200
         assert httpx.get(stack.url("deliver") + "/readyz", timeout=5).status_code == 200
-        for name in ("extract", "alert", "deliver"):
+        for name in ("extract", "merge", "detect", "alert", "deliver"):
             assert httpx.get(stack.url(name) + "/healthz", timeout=5).status_code == 200
         print(json.dumps({"http_requests": sum(statuses.values()), "statuses": dict(sorted(statuses.items())),
                           "http_s": round(http_s, 1), "topic_messages": len(topics) * 40,

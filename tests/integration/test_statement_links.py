@@ -123,9 +123,9 @@ def test_statement_related_ids_lead_to_strike_events_in_the_api(
     def strikes() -> list[dict[str, Any]]:
         return api_all(api, type="strike")
 
-    stack.start(("extract", "api"))
+    stack.start(("extract", "merge", "api"))
     try:
-        stack.wait_healthy(timeout=180, services=("extract", "api"))
+        stack.wait_healthy(timeout=180, services=("extract", "merge", "api"))
         api = stack.url("api")
         # The first outlet's report is merged first, so it fixes the event id; the second outlet's report
         # (the one its statement names) is folded into it and its own id disappears.

@@ -70,10 +70,10 @@ def test_receiver_down_60s_under_steady_alerts_gets_each_exactly_once(
                        WARWIRE_API_KEYS="k")  # fmt: skip
     names = TopicNames(stack.topic_prefix)
     ensure_topics(kafka_bootstrap, names)
-    stack.start(("alert", "deliver", "api"))
+    stack.start(("detect", "alert", "deliver", "api"))
     count = int((UP_BEFORE_S + DOWN_S + UP_AFTER_S) * RATE_PER_S)
     try:
-        stack.wait_healthy(timeout=120, services=("alert", "deliver", "api"))
+        stack.wait_healthy(timeout=120, services=("detect", "alert", "deliver", "api"))
         api = stack.url("api")
         r = httpx.post(
             f"{api}/v1/webhooks", json={"url": receiver.url}, headers={"X-API-Key": "k"}, timeout=10

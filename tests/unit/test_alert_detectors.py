@@ -12,7 +12,7 @@ from services.alert.state import KeyState, SignalEnvelope, process
 from shared.schemas import StatementEvent, StrikeEvent
 from shared.schemas.alert import AlertKind
 
-RULES = AlertRules.load("config/alerts.yaml")
+RULES = AlertRules.load()
 
 SYRIA = {
     "name": "Syria",

@@ -70,23 +70,3 @@ def test_a_message_the_stream_skipped_is_not_acked() -> None:
     assert acks == []
     assert faust.Event.ack(event(True, 3)) is True  # type: ignore[arg-type]
     assert len(acks) == 1
-
-
-def test_the_take_buffer_acks_only_events_the_agent_processed() -> None:
-    import faust
-
-    from shared.faust_support import ack_only_processed, mark_processed
-
-    ack_only_processed({"g.articles.raw"})
-    acked: list[int] = []
-
-    def event(topic: str, offset: int) -> SimpleNamespace:
-        message = SimpleNamespace(topic=topic, partition=0, offset=offset, tp=TP(topic, 0))
-        return SimpleNamespace(message=message, ack=lambda: acked.append(offset) or True)
-
-    stream = SimpleNamespace(_on_stream_event_out=lambda *a: None, _on_message_out=lambda *a: None)
-    handed, raced, other = event("g.articles.raw", 1), event("g.articles.raw", 2), event("g.other", 3)
-    mark_processed([handed])
-    for e in (handed, raced, other):
-        asyncio.run(faust.Stream.ack(stream, e))  # type: ignore[arg-type]
-    assert acked == [1, 3]  # the event appended after its batch was handed out stays unacked

@@ -40,3 +40,18 @@ def test_a_partition_rebalanced_away_and_back_starts_afresh() -> None:
     d.observe(0, {TP: 3}, {TP: 9})
     d.observe(10, {}, {})  # no longer ours
     assert d.observe(25, {TP: 3}, {TP: 9}) == []
+
+
+def test_the_stalled_seconds_follow_a_partition_behind_and_standing_still() -> None:
+    """What warwire_consumer_stalled_seconds shows: it grows while the offset stands still behind the end,
+    and falls to 0 when the offset moves or the partition is caught up."""
+    d = StallDetector(stall_after_s=60)
+    d.observe(0, {TP: 3}, {TP: 9})
+    assert d.stuck == {TP: 0.0}
+    d.observe(25, {TP: 3}, {TP: 9})
+    assert d.stuck == {TP: 25.0}
+    d.observe(30, {TP: 5}, {TP: 9})  # moved
+    assert d.stuck == {TP: 0.0}
+    d.observe(40, {TP: 9}, {TP: 9})
+    d.observe(90, {TP: 9}, {TP: 9})  # idle and caught up: not stalled
+    assert d.stuck == {TP: 0.0}

@@ -1,7 +1,7 @@
 """The sentence count extract checks before spaCy: an upper bound that ignores abbreviations' dots
 inside words but counts every sentence end."""
 
-from services.extract.app import count_sentence_ends
+from services.extract.stage import count_sentence_ends
 
 
 def test_counts_sentence_ends() -> None:

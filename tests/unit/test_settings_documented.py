@@ -10,8 +10,10 @@ from pydantic_settings import BaseSettings
 from services.alert.settings import AlertSettings
 from services.api.settings import ApiSettings
 from services.deliver.settings import DeliverSettings
+from services.detect.settings import DetectSettings
 from services.extract.settings import ExtractSettings
 from services.ingest.settings import IngestSettings
+from services.merge.settings import MergeSettings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -26,7 +28,16 @@ def env_names(cls: type[BaseSettings]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "cls", [IngestSettings, ExtractSettings, AlertSettings, DeliverSettings, ApiSettings]
+    "cls",
+    [
+        IngestSettings,
+        ExtractSettings,
+        MergeSettings,
+        DetectSettings,
+        AlertSettings,
+        DeliverSettings,
+        ApiSettings,
+    ],
 )
 def test_every_setting_is_in_the_readme(cls: type[BaseSettings]) -> None:
     missing = [n for n in env_names(cls) if f"| `{n}` |" not in README]

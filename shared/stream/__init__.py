@@ -1,0 +1,1 @@
+"""Stateless stream stages as plain Kafka consumers (poll -> process -> produce and ack -> commit)."""
