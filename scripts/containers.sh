@@ -66,7 +66,10 @@ CONF
 
 install_podman_compose() {
   local venv="$CACHE/venv"
-  if [ -x "$venv/bin/podman-compose" ] && "$venv/bin/pip" show podman-compose 2>/dev/null | grep -q "^Version: $PODMAN_COMPOSE_VERSION$"; then
+  local have=""
+  # Read pip's whole output first: grep -q closing the pipe early fails the pipeline under pipefail.
+  [ -x "$venv/bin/podman-compose" ] && have=$("$venv/bin/pip" show podman-compose 2>/dev/null || true)
+  if grep -q "^Version: $PODMAN_COMPOSE_VERSION$" <<<"$have"; then
     return 0
   fi
   say "installing podman-compose $PODMAN_COMPOSE_VERSION into $venv"
@@ -80,6 +83,8 @@ build_base() {
   fi
   local work rootfs
   work=$(mktemp -d "${TMPDIR:-/tmp}/warwire-base.XXXXXX")
+  # shellcheck disable=SC2064  # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
   rootfs="$work/rootfs"
   say "debootstrapping $BASE_IMAGE from $(apt_mirror)"
   debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm "$rootfs" "$(apt_mirror)" >"$work/debootstrap.log" 2>&1 \
