@@ -1,6 +1,8 @@
 """The whole pipeline under load: sustained throughput, latency at 25/50/75 % of it, peak RSS per service.
 
-    .venv/bin/python bench/load_bench.py [--rates 5,10,20,30,40] [--step-s 20] [--phase-s 30] [--out docs/bench/load.json]
+    .venv/bin/python bench/load_bench.py [--rates 5,10,20,30,40] [--step-s 20] [--phase-s 30] [--workers 2]
+        [--out docs/bench/load.json]
+    .venv/bin/python bench/load_bench.py --corpus muc4|muc4-long [--workers 2] [--out docs/bench/load-muc4.json]
 
 - The four services run as their own processes (services.runner.Stack: SQLite store, one broker from
   scripts/kafka.sh unless KAFKA_BOOTSTRAP_SERVERS is set); a webhook receiver subscribed to every alert
@@ -15,6 +17,10 @@
   message) to the event's arrival on the API's SSE stream (after the store write, so queryable) and
   to the alert's arrival at the webhook receiver. One machine, one clock.
 - Peak RSS: VmHWM of each service process, plus its children (extract's spaCy pool).
+- Real text (``--corpus``): the MUC-4 documents in ../shared/corpora/muc4/train.jsonl (``muc4``, median
+  294 words), or those of them with 600 words or more (``muc4-long``, news length). Each document is
+  used once, so instead of rate steps they are POSTed as fast as ingest takes them, and throughput is the
+  documents (and words) over the time from the first POST to the last article's events in the store.
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ from bench.broker import bench_broker  # noqa: E402
 from bench.scale_bench import committed_total  # noqa: E402
 from bench.sse_fanout_bench import percentile  # noqa: E402
 from services.runner import Stack, StackPorts  # noqa: E402
+
+MUC4 = ROOT.parent / "shared" / "corpora" / "muc4" / "train.jsonl"
+
+
+def muc4_articles(min_words: int = 0) -> list[dict[str, Any]]:
+    docs = [json.loads(x) for x in MUC4.read_text().splitlines() if x.strip()]
+    return [{"title": d.get("title") or d["doc_id"], "body": d["text"], "source": "MUC-4",
+             "url": f"https://bench.example/muc4/{d['doc_id']}", "published_at": d.get("published_at")}
+            for d in docs if len(d["text"].split()) >= min_words]  # fmt: skip
+
+
+def words(docs: list[dict[str, Any]]) -> int:
+    return sum(len(d["body"].split()) for d in docs)
 
 
 def articles(seed: int = 11, limit: int = 20000) -> list[dict[str, Any]]:
@@ -164,8 +183,15 @@ def main() -> int:
     parser.add_argument("--rates", default="5,10,20,30,40")
     parser.add_argument("--step-s", type=float, default=20)
     parser.add_argument("--phase-s", type=float, default=30)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "bench" / "load.json"))
+    parser.add_argument(
+        "--workers", type=int, default=2, help="WARWIRE_EXTRACT_WORKERS of the extract service"
+    )
+    parser.add_argument("--corpus", choices=["dev", "muc4", "muc4-long"], default="dev")
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    args.out = args.out or str(
+        ROOT / "docs" / "bench" / ("load.json" if args.corpus == "dev" else f"load-{args.corpus}.json")
+    )
     workdir = ROOT / ".cache" / "bench" / "load" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     exits = ExitStack()
     bootstrap = exits.enter_context(bench_broker(workdir / "kafka"))
@@ -173,10 +199,11 @@ def main() -> int:
     stack = Stack(bootstrap=bootstrap, workdir=workdir, topic_prefix=f"{prefix}.", group_prefix=prefix,
                   ports=StackPorts.free(),
                   extra_env={"WARWIRE_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WARWIRE_INGEST_API_KEYS": "",
-                             "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "60"})  # fmt: skip
+                             "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "60",
+                             "WARWIRE_EXTRACT_WORKERS": str(args.workers)})  # fmt: skip
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    docs = articles()
+    docs = articles() if args.corpus == "dev" else muc4_articles(600 if args.corpus == "muc4-long" else 0)
     docs.reverse()
     stack.start()
     result: dict[str, Any] = {}
@@ -188,53 +215,62 @@ def main() -> int:
         reader = StreamReader(f"{api}/v1/stream")
         reader.start()
         group, topic = f"{prefix}-extract", f"{prefix}.articles.raw"
-        produced = 0
-        post_at_rate(ingest, docs, 2, 5)  # warm-up: first batches, topic metadata, model caches
-        produced += 10
-        wait_drained(bootstrap, group, topic, produced)
-
-        steps, sustained = [], 0.0
-        for rate in [float(r) for r in args.rates.split(",")]:
-            produced += post_at_rate(ingest, docs, rate, args.step_s)
-            behind = backlog(bootstrap, group, topic, produced)
-            drained = wait_drained(bootstrap, group, topic, produced)
-            steps.append({"rate_per_s": rate, "backlog_at_end": behind, "drain_s": round(drained, 1)})
-            print(json.dumps(steps[-1]), flush=True)
-            if behind > 2 * rate:
-                break
-            sustained = rate
-
-        phases = []
-        for share in (0.25, 0.5, 0.75):
-            rate = round(sustained * share, 2)
-            t0 = time.time()
-            produced += post_at_rate(ingest, docs, rate, args.phase_s)
-            t1 = time.time()
+        if args.corpus != "dev":
+            result = drain_run(args, stack, bootstrap, docs, reader, group, topic)
+        else:
+            produced = 0
+            mean_words = words(docs) / len(docs)
+            post_at_rate(ingest, docs, 2, 5)  # warm-up: first batches, topic metadata, model caches
+            produced += 10
             wait_drained(bootstrap, group, topic, produced)
-            deadline = time.monotonic() + 20  # let the last events reach the store and the receiver
-            while time.monotonic() < deadline and backlog(bootstrap, group, topic, produced) > 0:
-                time.sleep(0.5)
-            time.sleep(5)
-            events = [lat for ing, lat in list(reader.events.values()) if t0 <= ing <= t1]
-            with Receiver.lock:
-                alerts = [lat for ing, lat in Receiver.arrivals.values() if t0 <= ing <= t1]
-            phases.append({"share": share, "rate_per_s": rate, "to_event_queryable": summary(events),
-                           "to_alert_delivered": summary(alerts)})  # fmt: skip
-            print(json.dumps(phases[-1]), flush=True)
 
-        rss = {name: peak_rss_mb(proc.pid) for name, proc in stack.procs.items()}
-        result = {
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-            "command": f"python bench/load_bench.py --rates {args.rates} --step-s {args.step_s} --phase-s {args.phase_s}",
-            "store": "SQLite (the default)",
-            "steps": steps,
-            "sustained_articles_per_s": sustained,
-            "phases": phases,
-            "alerts_delivered": len(Receiver.arrivals),
-            "peak_rss_mb": rss,
-            "stall_restarts": stack.restarts,
-            "gdelt_cycle_s": 900,
-        }  # fmt: skip
+            steps, sustained = [], 0.0
+            for rate in [float(r) for r in args.rates.split(",")]:
+                produced += post_at_rate(ingest, docs, rate, args.step_s)
+                behind = backlog(bootstrap, group, topic, produced)
+                drained = wait_drained(bootstrap, group, topic, produced)
+                steps.append({"rate_per_s": rate, "words_per_s": round(rate * mean_words), "backlog_at_end": behind,
+                              "drain_s": round(drained, 1)})  # fmt: skip
+                print(json.dumps(steps[-1]), flush=True)
+                if behind > 2 * rate:
+                    break
+                sustained = rate
+
+            phases = []
+            for share in (0.25, 0.5, 0.75):
+                rate = round(sustained * share, 2)
+                t0 = time.time()
+                produced += post_at_rate(ingest, docs, rate, args.phase_s)
+                t1 = time.time()
+                wait_drained(bootstrap, group, topic, produced)
+                deadline = time.monotonic() + 20  # let the last events reach the store and the receiver
+                while time.monotonic() < deadline and backlog(bootstrap, group, topic, produced) > 0:
+                    time.sleep(0.5)
+                time.sleep(5)
+                events = [lat for ing, lat in list(reader.events.values()) if t0 <= ing <= t1]
+                with Receiver.lock:
+                    alerts = [lat for ing, lat in Receiver.arrivals.values() if t0 <= ing <= t1]
+                phases.append({"share": share, "rate_per_s": rate, "to_event_queryable": summary(events),
+                               "to_alert_delivered": summary(alerts)})  # fmt: skip
+                print(json.dumps(phases[-1]), flush=True)
+
+            rss = {name: peak_rss_mb(proc.pid) for name, proc in stack.procs.items()}
+            result = {
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+                "command": f"python bench/load_bench.py --rates {args.rates} --step-s {args.step_s} --phase-s {args.phase_s} --workers {args.workers}",
+                "corpus": "dev: three development reports plus filler per article",
+                "mean_words_per_article": round(mean_words),
+                "extract_workers": args.workers,
+                "store": "SQLite (the default)",
+                "steps": steps,
+                "sustained_articles_per_s": sustained,
+                "sustained_words_per_s": round(sustained * mean_words),
+                "phases": phases,
+                "alerts_delivered": len(Receiver.arrivals),
+                "peak_rss_mb": rss,
+                "stall_restarts": stack.restarts,
+                "gdelt_cycle_s": 900,
+            }  # fmt: skip
     finally:
         codes = stack.stop()
         httpd.shutdown()
@@ -243,6 +279,39 @@ def main() -> int:
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return 0
+
+
+def drain_run(args: argparse.Namespace, stack: Stack, bootstrap: str, docs: list[dict[str, Any]],
+              reader: StreamReader, group: str, topic: str) -> dict[str, Any]:  # fmt: skip
+    """Every document once, as fast as ingest accepts them; throughput from the first POST to the last
+    article committed by extract and its events in the store (the SSE stream quiet for 5 s)."""
+    n_docs, n_words = len(docs), words(docs)
+    started = time.monotonic()
+    accepted = 0
+    with httpx.Client(timeout=30) as client:
+        while docs:
+            accepted += client.post(f"{stack.url('ingest')}/v1/articles", json=docs.pop()).status_code == 202
+    posted_s = time.monotonic() - started
+    wait_drained(bootstrap, group, topic, accepted, limit_s=1800)
+    extracted_s = time.monotonic() - started
+    seen = -1
+    while len(reader.events) != seen:  # merge, store and stream follow extraction closely
+        seen = len(reader.events)
+        time.sleep(5)
+    queryable_s = time.monotonic() - started - 5
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "command": f"python bench/load_bench.py --corpus {args.corpus} --workers {args.workers}",
+        "corpus": f"{args.corpus}: {MUC4.relative_to(ROOT.parent)}",
+        "extract_workers": args.workers,
+        "documents": n_docs, "accepted": accepted, "words": n_words,
+        "median_words": sorted(len(d["body"].split()) for d in muc4_articles(600 if args.corpus == "muc4-long" else 0))[n_docs // 2],
+        "posted_s": round(posted_s, 1), "extracted_s": round(extracted_s, 1), "queryable_s": round(queryable_s, 1),
+        "articles_per_s": round(accepted / queryable_s, 1), "words_per_s": round(n_words / queryable_s),
+        "events_on_stream": len(reader.events),
+        "peak_rss_mb": {name: peak_rss_mb(proc.pid) for name, proc in stack.procs.items()},
+        "stall_restarts": stack.restarts,
+    }  # fmt: skip
 
 
 if __name__ == "__main__":

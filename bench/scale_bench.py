@@ -6,9 +6,10 @@ service joining mid-stream) checked for lost and duplicated events.
 
 Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts a broker with scripts/kafka.sh. Each case has its own
 topic prefix and group. The articles are produced first; workers are then started and the clock runs from
-the first committed offset to the last (so model loading is not counted). A service with a pool of N splits
-each batch into N parts extracted at once (services/extract/pool.py). CPU utilisation is the whole machine's, from
-/proc/stat, over the same interval.
+the first committed offset to the last (so model loading is not counted). A service with a pool of N keeps N
+batches in flight, one per process (shared/stream/processor.py). CPU utilisation is the whole machine's, from
+/proc/stat, over the same interval. The merge service starts once extraction is done, so the clock measures
+extraction alone; the case ends when merge has consumed every candidate, and its events are then checked.
 """
 
 from __future__ import annotations
@@ -114,14 +115,14 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
                   extra_env={"WARWIRE_EXTRACT_WORKERS": str(pool), "WARWIRE_CONSUMER_STALL_TIMEOUT_S": "0"})  # fmt: skip
     procs: list[subprocess.Popen[bytes]] = []
 
-    def spawn(i: int) -> None:
+    def spawn(i: int, service: str = "extract") -> None:
         env = stack.env() | {
             "WARWIRE_INSTANCE_ID": f"bench-{i}",
-            "WARWIRE_EXTRACT_HTTP_PORT": str(free_port()),
+            f"WARWIRE_{service.upper()}_HTTP_PORT": str(free_port()),
         }
         stack.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(stack.workdir / f"extract-{i}.log", "ab")  # noqa: SIM115
-        procs.append(subprocess.Popen([sys.executable, "-m", "services.extract"], env=env, stdout=log,
+        log = open(stack.workdir / f"{service}-{i}.log", "ab")  # noqa: SIM115
+        procs.append(subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env, stdout=log,
                                       stderr=subprocess.STDOUT, cwd=ROOT))  # fmt: skip
 
     group, n = f"{prefix}-extract", len(articles)
@@ -138,11 +139,12 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
                 joined_at = done
             time.sleep(0.5)
         elapsed, cpu1 = time.monotonic() - started, cpu_busy()
-        # The merge stages run after extraction: stop only once they have consumed every candidate, or
-        # the last merges would be cut off and counted as lost.
+        # Merge runs after extraction: stop only once it has consumed every candidate, or the last merges
+        # would be cut off and counted as lost.
+        spawn(len(procs), "merge")
         for internal in (f"{names.prefix}extract.candidates", f"{names.prefix}extract.statement-candidates"):
-            deadline = time.monotonic() + 120
-            while committed_total(bootstrap, group, internal) < end_total(bootstrap, internal):
+            deadline = time.monotonic() + 180
+            while committed_total(bootstrap, f"{prefix}-merge", internal) < end_total(bootstrap, internal):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{internal} not consumed to its end")
                 time.sleep(0.5)
@@ -151,8 +153,10 @@ def run_case(bootstrap: str, articles: list[Any], workers: int, join_second_at: 
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
-    strikes = [decode(StrikeEvent, v) for v in read_topic(bootstrap, names.events_strike)]
-    statements = [decode(StatementEvent, v) for v in read_topic(bootstrap, names.events_statement)]
+    strikes: list[StrikeEvent] = [decode(StrikeEvent, v) for v in read_topic(bootstrap, names.events_strike)]
+    statements: list[StatementEvent] = [
+        decode(StatementEvent, v) for v in read_topic(bootstrap, names.events_statement)
+    ]
     copies = Counter((e.event_id, e.version) for e in [*strikes, *statements])
     return {
         "services": workers if join_second_at is None else f"1, +1 after {joined_at} articles",

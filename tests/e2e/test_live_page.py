@@ -78,9 +78,9 @@ BELGOROD = article(
 @pytest.fixture
 def stack(kafka_bootstrap: str, unique: str, tmp_path: Path) -> Iterator[Stack]:
     s = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_EXTRACT_WORKERS="0")
-    s.start(("ingest", "extract", "api"))
+    s.start(("ingest", "extract", "merge", "api"))
     try:
-        s.wait_healthy(timeout=180, services=("ingest", "extract", "api"))
+        s.wait_healthy(timeout=180, services=("ingest", "extract", "merge", "api"))
         yield s
     finally:
         s.stop()

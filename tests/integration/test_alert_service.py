@@ -205,7 +205,7 @@ def test_seed_alerts_delivered_once_after_the_receiver_recovers(
         decode(DeadLetter, r.value)
         for r in consume_all(kafka_bootstrap, names.deadletter, expect=1, timeout=30)
     ]
-    assert any(d.reason == "invalid_json" and d.service == "alert" for d in dead)
+    assert any(d.reason == "invalid_json" and d.service == "detect" for d in dead)
 
 
 @pytest.mark.faults

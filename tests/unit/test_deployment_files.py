@@ -31,7 +31,9 @@ def test_compose_file_matches_the_compose_spec() -> None:
 
 def test_compose_services_are_healthchecked_and_extract_scales() -> None:
     services = compose()["services"]
-    workers = ("ingest", "extract", "alert", "deliver", "api")
+    from services.runner import SERVICES
+
+    workers = SERVICES
     assert {"kafka", "postgres", "prometheus", "grafana", *workers} <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:4.")
     for name in ("kafka", "postgres", "prometheus", *workers):
@@ -44,6 +46,8 @@ def test_compose_services_are_healthchecked_and_extract_scales() -> None:
     assert "ports" not in services["extract"] and "container_name" not in services["extract"]
     # Webhook deliveries run in their own service, with the command the image's entry point runs.
     assert services["deliver"]["command"] == ["deliver"]
+    # Every service runs as the command the image's entry point (`warwire run`) takes.
+    assert all(services[name]["command"] == [name] for name in workers)
 
 
 def test_prometheus_scrapes_every_service_on_its_port() -> None:
