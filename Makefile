@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED := 1
 setup:
 	@bash scripts/setup.sh
 
-## Run Kafka + the five services, feed samples/articles.jsonl, show the events; Ctrl-C stops.
+## Run Kafka + the seven services, feed samples/articles.jsonl, show the events; Ctrl-C stops.
 demo: setup
 	$(PY) -m services.demo
 

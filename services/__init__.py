@@ -1,1 +1,1 @@
-"""warwire's five services (ingest, extract, alert, deliver, api) and the ``warwire`` command line."""
+"""warwire's seven services (ingest, extract, merge, detect, alert, deliver, api) and the ``warwire`` command line."""

@@ -1,4 +1,4 @@
-"""``warwire demo``: start Kafka (scripts/kafka.sh) and the five services, feed the sample articles
+"""``warwire demo``: start Kafka (scripts/kafka.sh) and the seven services, feed the sample articles
 through ingest's HTTP API, and show the events as the API serves them.
 
 --once: wait until the samples' events are queryable, print them, stop everything, exit 0

@@ -1,4 +1,4 @@
-"""Run the five services as child processes with one environment: used by the demo and the
+"""Run the seven services as child processes with one environment: used by the demo and the
 end-to-end tests. Waits on health endpoints (never fixed sleeps) and stops with SIGTERM."""
 
 from __future__ import annotations
