@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.broker import bench_broker  # noqa: E402
-from bench.scale_bench import committed_total  # noqa: E402
+from bench.scale_bench import committed_total, end_total  # noqa: E402
 from bench.sse_fanout_bench import percentile  # noqa: E402
 from services.runner import Stack, StackPorts  # noqa: E402
 
@@ -148,6 +148,27 @@ def backlog(bootstrap: str, group: str, topic: str, produced: int) -> int:
     return produced - committed_total(bootstrap, group, topic)
 
 
+def stage_lags(bootstrap: str, prefix: str) -> dict[str, int]:
+    """Messages not yet committed by each stage after extract, on the topics it reads."""
+    t = f"{prefix}."
+    reads = {
+        "merge": [f"{t}extract.candidates", f"{t}extract.statement-candidates"],
+        "detect": [f"{t}events.strike", f"{t}events.statement"],
+        "alert": [f"{t}alert.signals"],
+        "api": [f"{t}events.strike", f"{t}events.statement", f"{t}alerts"],
+    }
+    return {stage: sum(end_total(bootstrap, topic) - committed_total(bootstrap, f"{prefix}-{stage}", topic)
+                       for topic in topics) for stage, topics in reads.items()}  # fmt: skip
+
+
+def wait_pipeline_drained(bootstrap: str, prefix: str, limit_s: float = 120) -> tuple[float, dict[str, int]]:
+    """Until every stage after extract has committed all it has read (or ``limit_s``)."""
+    start = time.monotonic()
+    while any(stage_lags(bootstrap, prefix).values()) and time.monotonic() - start < limit_s:
+        time.sleep(0.5)
+    return time.monotonic() - start, stage_lags(bootstrap, prefix)
+
+
 def wait_drained(bootstrap: str, group: str, topic: str, produced: int, limit_s: float = 120) -> float:
     start = time.monotonic()
     while backlog(bootstrap, group, topic, produced) > 0 and time.monotonic() - start < limit_s:
@@ -228,14 +249,19 @@ def main() -> int:
             for rate in [float(r) for r in args.rates.split(",")]:
                 produced += post_at_rate(ingest, docs, rate, args.step_s)
                 behind = backlog(bootstrap, group, topic, produced)
+                downstream = stage_lags(bootstrap, prefix)
                 drained = wait_drained(bootstrap, group, topic, produced)
+                pipeline_s, left = wait_pipeline_drained(bootstrap, prefix)
                 steps.append({"rate_per_s": rate, "words_per_s": round(rate * mean_words), "backlog_at_end": behind,
-                              "drain_s": round(drained, 1)})  # fmt: skip
+                              "drain_s": round(drained, 1), "stage_lags_at_end": downstream,
+                              "pipeline_drain_s": round(pipeline_s, 1)})  # fmt: skip
                 print(json.dumps(steps[-1]), flush=True)
-                if behind > 2 * rate:
+                # Sustained: extract under 2 s of input behind, and every later stage caught up within 5 s.
+                if behind > 2 * rate or pipeline_s > 5 or any(left.values()):
                     break
                 sustained = rate
 
+            wait_pipeline_drained(bootstrap, prefix, limit_s=300)  # the phases start with every stage idle
             phases = []
             for share in (0.25, 0.5, 0.75):
                 rate = round(sustained * share, 2)
@@ -243,6 +269,7 @@ def main() -> int:
                 produced += post_at_rate(ingest, docs, rate, args.phase_s)
                 t1 = time.time()
                 wait_drained(bootstrap, group, topic, produced)
+                wait_pipeline_drained(bootstrap, prefix)
                 deadline = time.monotonic() + 20  # let the last events reach the store and the receiver
                 while time.monotonic() < deadline and backlog(bootstrap, group, topic, produced) > 0:
                     time.sleep(0.5)

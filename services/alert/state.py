@@ -91,7 +91,9 @@ def process(state: KeyState, env: SignalEnvelope, rules: AlertRules) -> tuple[Ke
     stamp = f"{event.event_id}:{event.version}"
     if stamp in state.events:
         return state, []  # re-delivery
-    state = state.model_copy(deep=True)
+    # A shallow copy: every field below is replaced, never changed in place (counts is copied for
+    # _tempo's update). A deep copy of the alert and its evidence was two thirds of the cost per signal.
+    state = state.model_copy(update={"counts": dict(state.counts)})
     state.events = [*state.events, stamp][-MAX_REMEMBERED_EVENTS:]
     if env.tempo:
         return _tempo(state, env, rules)
