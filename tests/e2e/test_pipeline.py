@@ -1,5 +1,5 @@
 """End to end: articles posted to ingest travel ingest -> Kafka -> extract -> alert -> API and a signed
-webhook (sent by deliver), as five separate processes on the real broker; every service shuts down cleanly on SIGTERM."""
+webhook (sent by deliver), as seven separate processes on the real broker; every service shuts down cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from services.runner import Stack
+from services.runner import SERVICES, Stack
 from tests.conftest import make_stack, wait_for
 from tests.webhook_receiver import WebhookReceiver
 
@@ -57,12 +57,10 @@ def stack(kafka_bootstrap: str, unique: str, tmp_path):
         yield s
     finally:
         codes = s.stop()
-        assert codes == {"ingest": 0, "extract": 0, "alert": 0, "deliver": 0, "api": 0}, (
-            f"unclean shutdown: {codes}"
-        )
+        assert codes == dict.fromkeys(SERVICES, 0), f"unclean shutdown: {codes}"
 
 
-def test_articles_flow_through_all_five_services(stack: Stack, receiver: WebhookReceiver) -> None:
+def test_articles_flow_through_all_seven_services(stack: Stack, receiver: WebhookReceiver) -> None:
     ingest, api = stack.url("ingest"), stack.url("api")
     sub = httpx.post(
         f"{api}/v1/webhooks", json={"url": receiver.url, "kinds": ["new_launch_platform"]}, timeout=10
@@ -104,5 +102,5 @@ def test_articles_flow_through_all_five_services(stack: Stack, receiver: Webhook
     assert body["kind"] == "new_launch_platform" and webhook_id == f"{body['alert_id']}:{body['version']}"
     assert body["actor"]["name"] == "Russia"
 
-    metrics = httpx.get(f"{stack.url('extract')}/metrics", timeout=5).text
+    metrics = httpx.get(f"{stack.url('merge')}/metrics", timeout=5).text
     assert 'warwire_events_emitted_total{strike_type="missile_strike",type="strike"}' in metrics
