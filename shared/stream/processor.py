@@ -52,6 +52,9 @@ class ConsumerConfig:
     group_instance_id: str | None = None
     session_timeout_s: float = 10.0
     max_poll_interval_s: float = 300.0
+    # On SIGTERM the batches in flight get this long to finish and be committed; the rest is dropped
+    # (uncommitted, so redone after the restart): a stop must not wait on one slow article.
+    shutdown_grace_s: float = 5.0
 
 
 @dataclass
@@ -134,8 +137,13 @@ class StreamProcessor:
             self._raise_failed()
             working = [b.task for b in self._batches if not b.task.done()]
             if len(working) >= self.config.in_flight or len(self._batches) >= 4 * self.config.in_flight:
-                # Full: wait for a batch to finish (the poll waits too; the broker keeps the records).
-                await asyncio.wait(working or [self._batches[0].task], return_when=asyncio.FIRST_COMPLETED)
+                # Full: wait for a batch to finish, or for a stop (the broker keeps the records meanwhile).
+                stop = asyncio.ensure_future(self.stopping.wait())
+                try:
+                    await asyncio.wait([*(working or [self._batches[0].task]), stop],
+                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                finally:
+                    stop.cancel()
                 continue
             polled = await self.consumer.getmany(
                 timeout_ms=int(self.config.batch_wait_s * 1000), max_records=self.config.batch_size
@@ -194,8 +202,8 @@ class StreamProcessor:
             log.info("rebalance: dropped %d batch(es) in flight; they will be read again", len(dropped))
 
     async def _shutdown(self) -> None:
-        """A clean stop: let the batches in flight finish (bounded), commit them, close the clients."""
-        deadline = time.monotonic() + 30.0
+        """A clean stop: let the batches in flight finish (within the grace), commit them, close the clients."""
+        deadline = time.monotonic() + self.config.shutdown_grace_s
         while self._batches and time.monotonic() < deadline:
             pending = [b.task for b in self._batches if not b.task.done()]
             if pending:

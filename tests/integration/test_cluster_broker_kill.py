@@ -89,7 +89,7 @@ def test_a_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path,
         partitions = our_partitions(cluster.bootstrap, unique)
         offsets = our_partitions(cluster.bootstrap, "__consumer_offsets")
         assert {len(p["replica_nodes"]) for ps in offsets.values() for p in ps} == {3}
-        assert {f"{unique}.articles.raw", f"{unique}-extract-strike-merge-changelog"} <= set(partitions)
+        assert {f"{unique}.articles.raw", f"{unique}-merge-strike-merge-changelog"} <= set(partitions)
         assert {t: {len(p["replica_nodes"]) for p in ps} for t, ps in partitions.items()} == {
             t: {3} for t in partitions
         }
