@@ -73,10 +73,11 @@ def next_offsets(records: list[Any]) -> dict[TopicPartition, int]:
 
 
 def done_prefix(batches: deque[Batch]) -> list[Batch]:
-    """The batches that may be committed: finished, with every batch polled before them finished too."""
+    """The batches that may be committed: succeeded, with every batch polled before them succeeded too
+    (a failed or dropped batch stops the prefix: committing a later one would skip its records)."""
     out: list[Batch] = []
     for batch in batches:
-        if not batch.task.done():
+        if not batch.task.done() or batch.task.cancelled() or batch.task.exception() is not None:
             break
         out.append(batch)
     return out
@@ -168,7 +169,7 @@ class StreamProcessor:
                 raise batch.task.exception()  # type: ignore[misc]
 
     async def _commit_done(self) -> None:
-        ready = [b for b in done_prefix(self._batches) if not b.task.cancelled() and not b.task.exception()]
+        ready = done_prefix(self._batches)
         if not ready:
             return
         offsets: dict[TopicPartition, int] = {}

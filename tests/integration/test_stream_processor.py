@@ -83,6 +83,28 @@ def test_batches_in_flight_commit_in_poll_order(kafka_bootstrap: str, unique: st
     asyncio.run(scenario())
 
 
+def test_a_failed_first_batch_commits_nothing_after_it(kafka_bootstrap: str, unique: str) -> None:
+    src, group = f"{unique}.in", f"{unique}-g"
+    make_topics(kafka_bootstrap, src)
+    produce(kafka_bootstrap, src, 20)
+
+    async def scenario() -> None:
+        async def step(records: list[Any]) -> list[Outgoing]:
+            if records[0].offset == 0:
+                await asyncio.sleep(1.0)  # the second batch succeeds first
+                raise RuntimeError("boom")
+            return []
+
+        cfg = ConsumerConfig(
+            [kafka_bootstrap], group, [src], "t", batch_size=10, batch_wait_s=0.1, in_flight=2
+        )
+        with pytest.raises(RuntimeError, match="boom"):
+            await asyncio.wait_for(StreamProcessor(cfg, step).run(), 60)
+        assert await committed(kafka_bootstrap, group, src) is None  # not the second batch's offsets
+
+    asyncio.run(scenario())
+
+
 def test_a_failed_batch_stops_the_stage_uncommitted(kafka_bootstrap: str, unique: str) -> None:
     src, group = f"{unique}.in", f"{unique}-g"
     make_topics(kafka_bootstrap, src)
