@@ -27,7 +27,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, delete, event, exists, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -266,6 +266,16 @@ class _Sequence:
             await s.execute(update(CounterRow).where(CounterRow.name == "change").values(value=self.value))
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL: readers (queries, the live feed) no longer block the materialiser's write, and a commit is an
+    append to the log instead of a rollback journal's create, write and delete. ``synchronous`` stays
+    FULL: offsets are committed after the write, so a committed write must survive a power cut."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
 class Store:
     """Writers (the materialisers of one or more API replicas) and many readers (request handlers)."""
 
@@ -283,6 +293,8 @@ class Store:
                 "connect_args": {"server_settings": {"plan_cache_mode": "force_custom_plan"}},
             }
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def start(self) -> None:
@@ -326,10 +338,11 @@ class Store:
                     ).where(EventRow.event_id.in_(list(latest)))
                 )
             }
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             terms: list[dict[str, Any]] = []
             points: list[dict[str, Any]] = []
             versions: list[dict[str, Any]] = []
-            replaced: list[str] = []
             for ev in latest.values():
                 old = stored.get(ev.event_id)
                 if old is not None and old[0] >= ev.version:
@@ -337,21 +350,17 @@ class Store:
                 seq = sequence.next()
                 payload = json.loads(ev.model_dump_json())
                 values = dict(
-                    event_type=ev.event_type, version=ev.version, strike_type=getattr(ev, "strike_type", None),
+                    event_id=ev.event_id, event_type=ev.event_type, version=ev.version,
+                    strike_type=getattr(ev, "strike_type", None),
                     actor=(ev.actor.name if isinstance(ev, StrikeEvent) and ev.actor else
                     (ev.speaker.name if isinstance(ev, StatementEvent) else None) or "")[:200] or None,
                     country=_iso2(theater_of(ev)), occurred_on=ev.occurred_on, confidence=ev.confidence, change_seq=seq,
                     updated_at=now, search_text=_search_text(ev), payload=payload,
                 )  # fmt: skip
                 if old is None:
-                    await s.execute(
-                        insert(EventRow).values(
-                            event_id=ev.event_id, order_seq=seq, first_stored_at=now, **values
-                        )
-                    )
+                    inserts.append({**values, "order_seq": seq, "first_stored_at": now})
                 else:
-                    await s.execute(update(EventRow).where(EventRow.event_id == ev.event_id).values(**values))
-                    replaced.append(ev.event_id)
+                    updates.append(values)
                 order = seq if old is None else old[1]
                 terms += [
                     {"event_id": ev.event_id, "role": r, "term": t, "order_seq": order}
@@ -365,6 +374,13 @@ class Store:
                     {"event_id": ev.event_id, "version": ev.version, "stored_at": now, "payload": payload}
                 )
                 written += 1
+            # One executemany per statement: a statement per event spent most of the write building and
+            # cache-keying its VALUES (the payload included), not in the database.
+            if inserts:
+                await s.execute(insert(EventRow), inserts)
+            if updates:
+                await s.execute(update(EventRow), updates)  # by primary key
+            replaced = [u["event_id"] for u in updates]
             if replaced:
                 await s.execute(delete(EventTermRow).where(EventTermRow.event_id.in_(replaced)))
                 await s.execute(delete(EventPointRow).where(EventPointRow.event_id.in_(replaced)))
@@ -423,21 +439,27 @@ class Store:
                     )
                 ).all()
             )
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             for al in latest.values():
                 old = stored.get(al.alert_id)
                 if old is not None and old >= al.version:
                     continue
                 seq = sequence.next()
                 values = dict(
-                    version=al.version, kind=al.kind.value, severity=al.severity.value,
+                    alert_id=al.alert_id, version=al.version, kind=al.kind.value, severity=al.severity.value,
                     severity_rank=Severity(al.severity).rank, theater=_iso2(al.theater), raised_at=al.raised_at,
                     change_seq=seq, updated_at=now, payload=json.loads(al.model_dump_json()),
                 )  # fmt: skip
                 if old is None:
-                    await s.execute(insert(AlertRow).values(alert_id=al.alert_id, order_seq=seq, **values))
+                    inserts.append({**values, "order_seq": seq})
                 else:
-                    await s.execute(update(AlertRow).where(AlertRow.alert_id == al.alert_id).values(**values))
+                    updates.append(values)
                 written += 1
+            if inserts:
+                await s.execute(insert(AlertRow), inserts)
+            if updates:
+                await s.execute(update(AlertRow), updates)  # by primary key
             await sequence.save(s)
         return written
 
