@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.ingest.app import create_app
 from services.ingest.feeds import FeedPoller
-from services.ingest.ingestor import Ingestor
+from services.ingest.ingestor import Ingestor, load_language_model
 from services.ingest.producer import ArticlePublisher
 from services.ingest.seen import SeenStore
 from services.ingest.settings import IngestSettings
@@ -19,6 +19,7 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     names = TopicNames(settings.topic_prefix)
     ensure_service_topics(settings)
+    load_language_model()
     publisher = ArticlePublisher(settings.bootstrap_list, names, timeout_s=settings.ingest_publish_timeout_s)
     seen = SeenStore(settings.ingest_state_path)
     ingestor = Ingestor(publisher, seen, max_bytes=settings.ingest_max_article_bytes)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.ingest.ingestor import ArticleIn, IngestError, Ingestor
+from services.ingest.ingestor import ArticleIn, IngestError, Ingestor, detect_language
 from services.ingest.normalize import article_id_for, canonical_url, clean_text, strip_boilerplate
 from services.ingest.seen import SeenStore
 from shared.schemas import Article
@@ -162,3 +162,26 @@ def test_concurrent_identical_articles_are_published_once() -> None:
     assert sum(new for _, new in results) == 1 and len(rec.published) == 1
     assert rec.published[0].duplicate_of is None
     assert ing._busy == {}  # no lock left behind
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Officials said the convoy was hit by artillery fire near the border crossing on Tuesday.", "en"),
+        # Wire copy in capitals (langdetect, used before, read two MUC-4 documents like this as German).
+        (
+            "LIMA, 3 MAR 91 -- POLICE SOURCES SAID THAT A CAR BOMB EXPLODED TONIGHT OUTSIDE A BANK "
+            "IN THE CAPITAL, WOUNDING FOUR PEOPLE.",
+            "en",
+        ),
+        ("Les autorités ont déclaré que le convoi avait été touché par des tirs d'artillerie.", "fr"),
+        ("Власти заявили, что колонна попала под артиллерийский обстрел у пограничного перехода.", "ru"),
+        (
+            "Las autoridades dijeron que el convoy fue alcanzado por fuego de artillería cerca de la frontera.",
+            "es",
+        ),
+        ("short", "en"),  # too short to tell
+    ],
+)
+def test_detect_language(text: str, language: str) -> None:
+    assert detect_language(text) == language
