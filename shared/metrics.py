@@ -48,7 +48,8 @@ DEAD_LETTERS = Counter(
 EXTRACTION_SECONDS = Histogram(
     "warwire_extraction_seconds", "Extraction time per article, in seconds.", buckets=LATENCY_BUCKETS
 )
-# From ingest accepting an article to a downstream stage; stage = event_published|alert_published|event_stored.
+# From ingest accepting an article to a downstream stage, one per hop: stage = extracted (extract),
+# event_published (merge), event_stored (api), alert_published (alert).
 END_TO_END_LATENCY = Histogram(
     "warwire_end_to_end_latency_seconds",
     "Seconds from ingest accepting the article to the given stage.",

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from datetime import UTC
 from typing import Any
 
 from services.extract.merge import block_key
@@ -24,7 +26,7 @@ from services.extract.text import cut_body
 from shared.deadletter import DeadLetters
 from shared.kafka_admin import InternalTopic
 from shared.messages import DecodeError, Outgoing, decode, encode
-from shared.metrics import ARTICLES_CUT, ARTICLES_SKIPPED, EXTRACTION_SECONDS
+from shared.metrics import ARTICLES_CUT, ARTICLES_SKIPPED, END_TO_END_LATENCY, EXTRACTION_SECONDS
 from shared.schemas import Article
 from shared.topics import EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
 
@@ -70,6 +72,11 @@ class ExtractStep:
                 accepted.append(rec)
         if articles:
             out.extend(self.candidates(await self.extract(articles, accepted, out)))
+            now = time.time()
+            for article in articles:
+                END_TO_END_LATENCY.labels("extracted").observe(
+                    max(0.0, now - article.ingested_at.astimezone(UTC).timestamp())
+                )
         return out
 
     def accept(self, rec: Any, out: list[Outgoing]) -> Article | None:
