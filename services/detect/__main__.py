@@ -26,14 +26,11 @@ def main() -> None:
     capitals()  # build the lookup now, not on the event loop at the first long-range strike
     dead = DeadLetters("detect", names.deadletter, max_consecutive=settings.deadletter_max_consecutive)
     processor = StreamProcessor(
-        ConsumerConfig(
-            bootstrap=settings.bootstrap_list,
-            group_id=f"{settings.group_prefix}-detect",
-            topics=[names.events_strike, names.events_statement],
-            client_id="warwire-detect",
+        ConsumerConfig.of_service(
+            settings,
+            "detect",
+            [names.events_strike, names.events_statement],
             batch_size=settings.detect_batch_size,
-            group_instance_id=settings.member_id("detect"),
-            session_timeout_s=settings.consumer_session_timeout_s,
         ),
         DetectStep(names, rules, dead),
     )

@@ -35,17 +35,14 @@ def run(settings: ExtractSettings, pool: ExtractionPool) -> None:
     ensure_service_topics(settings, internal=internal_topics(settings))
     dead = DeadLetters("extract", names.deadletter, max_consecutive=settings.deadletter_max_consecutive)
     processor = StreamProcessor(
-        ConsumerConfig(
-            bootstrap=settings.bootstrap_list,
-            group_id=f"{settings.group_prefix}-extract",
-            topics=[names.articles_raw],
-            client_id="warwire-extract",
+        ConsumerConfig.of_service(
+            settings,
+            "extract",
+            [names.articles_raw],
             batch_size=settings.extract_batch_size,
             batch_wait_s=settings.extract_batch_within_s,
             # One batch per pool process: every core extracts, and offsets are still committed in order.
             in_flight=max(1, settings.extract_workers),
-            group_instance_id=settings.member_id("extract"),
-            session_timeout_s=settings.consumer_session_timeout_s,
         ),
         ExtractStep(settings, pool, dead),
     )

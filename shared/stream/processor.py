@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
+from shared.config import CommonSettings
 from shared.messages import Outgoing
 from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES
 
@@ -55,6 +56,18 @@ class ConsumerConfig:
     # On SIGTERM the batches in flight get this long to finish and be committed; the rest is dropped
     # (uncommitted, so redone after the restart): a stop must not wait on one slow article.
     shutdown_grace_s: float = 5.0
+
+    @classmethod
+    def of_service(
+        cls, settings: CommonSettings, service: str, topics: Sequence[str], **tuning: Any
+    ) -> ConsumerConfig:
+        """The consumer of ``service``'s stage as every stage names it: group ``<prefix>-<service>``,
+        client ``warwire-<service>``, this worker's static member id, the common session timeout."""
+        return cls(
+            bootstrap=settings.bootstrap_list, group_id=f"{settings.group_prefix}-{service}", topics=topics,
+            client_id=f"warwire-{service}", group_instance_id=settings.member_id(service),
+            session_timeout_s=settings.consumer_session_timeout_s, **tuning,
+        )  # fmt: skip
 
 
 @dataclass

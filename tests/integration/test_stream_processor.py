@@ -89,10 +89,13 @@ def test_a_failed_first_batch_commits_nothing_after_it(kafka_bootstrap: str, uni
     produce(kafka_bootstrap, src, 20)
 
     async def scenario() -> None:
+        second_done = asyncio.Event()
+
         async def step(records: list[Any]) -> list[Outgoing]:
             if records[0].offset == 0:
-                await asyncio.sleep(1.0)  # the second batch succeeds first
+                await second_done.wait()  # the second batch succeeds first
                 raise RuntimeError("boom")
+            second_done.set()  # its task ends in this same step of the loop: it has no outputs to wait on
             return []
 
         cfg = ConsumerConfig(
