@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.structs import OffsetAndMetadata
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
@@ -40,8 +42,14 @@ class Materialiser:
         lag_interval_s: float = 5.0,
         secret_key: bytes | None = None,
         deadletter_max_consecutive: int = 0,
+        commit_interval_s: float = 1.0,
     ) -> None:
         self.secret_key = secret_key
+        # Written batches are committed at most this often (a commit is a broker write; upserts absorb
+        # the redelivery of at most this much after a crash), and at once on a revocation or a stop.
+        self.commit_interval_s = commit_interval_s
+        self._written: dict[TopicPartition, int] = {}  # the next offset to read, per partition, written
+        self._last_commit = 0.0
         self.dead = DeadLetters("api", names.deadletter, max_consecutive=deadletter_max_consecutive)
         self.names = names
         self.lag_interval_s = lag_interval_s
@@ -65,7 +73,6 @@ class Materialiser:
     async def start(self) -> None:
         # aiokafka clients bind to the running loop, so they are created here, not in __init__.
         self.consumer = AIOKafkaConsumer(
-            *self.models,
             bootstrap_servers=self.bootstrap,
             group_id=self.group_id,
             enable_auto_commit=False,
@@ -79,6 +86,7 @@ class Materialiser:
         )  # fmt: skip
         await self.producer.start()
         await self.consumer.start()
+        self.consumer.subscribe(list(self.models), listener=_CommitOnRevoke(self))
         self._task = asyncio.create_task(self._run(), name="materialiser")
         monitor = LagMonitor(
             self.bootstrap,
@@ -103,6 +111,8 @@ class Materialiser:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        with contextlib.suppress(KafkaError):
+            await self.commit_written(now=True)
         await self.consumer.stop()
         await self.producer.stop()
 
@@ -117,7 +127,11 @@ class Materialiser:
                     if self.feed is not None:
                         await self._publish_changes(self.feed)
                     # Offsets only after the write: a crash re-delivers, and upserts absorb it.
-                    await self.consumer.commit()
+                    for recs in batches.values():
+                        self._written[TopicPartition(recs[-1].topic, recs[-1].partition)] = (
+                            recs[-1].offset + 1
+                        )
+                    await self.commit_written()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -125,6 +139,24 @@ class Materialiser:
             raise
         finally:
             self.running = False
+
+    async def commit_written(self, *, now: bool = False) -> None:
+        """Commit the offsets of what is written, once the interval has passed (or ``now``)."""
+        if not self._written or (not now and time.monotonic() - self._last_commit < self.commit_interval_s):
+            return
+        owned = {
+            tp: OffsetAndMetadata(o, "")
+            for tp, o in self._written.items()
+            if tp in self.consumer.assignment()
+        }
+        self._written.clear()
+        self._last_commit = time.monotonic()
+        try:
+            if owned:
+                await self.consumer.commit(owned)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group moved on: the partitions' new owner writes these again, and upserts absorb it.
+            log.warning("commit refused (%s); %d partition(s) will be read again", exc, len(owned))
 
     async def _publish_changes(self, feed: ChangeFeed) -> None:
         """One store read per batch feeds every stream client (see services/api/feed.py)."""
@@ -226,3 +258,16 @@ def _refused_for_its_data(exc: DBAPIError) -> bool:
         return True
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     return not exc.connection_invalidated and sqlstate[:2] in {"22", "23"}
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):
+    """A replica that loses partitions commits what it wrote of them, so their new owner starts there."""
+
+    def __init__(self, materialiser: Materialiser) -> None:
+        self.materialiser = materialiser
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.materialiser.commit_written(now=True)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass

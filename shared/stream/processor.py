@@ -56,6 +56,10 @@ class ConsumerConfig:
     # On SIGTERM the batches in flight get this long to finish and be committed; the rest is dropped
     # (uncommitted, so redone after the restart): a stop must not wait on one slow article.
     shutdown_grace_s: float = 5.0
+    # Finished batches are committed at most this often (arroyo's commit policy): a commit is a broker
+    # write, and committing every small batch of a stage that keeps up costs the broker more than the
+    # work. A crash redoes at most this much; ids absorb the redo. Revocation and shutdown commit at once.
+    commit_interval_s: float = 1.0
 
     @classmethod
     def of_service(
@@ -108,6 +112,8 @@ class StreamProcessor:
     committed_batches: int = 0
     running: bool = False
     _batches: deque[Batch] = field(default_factory=deque)
+    _finished: dict[TopicPartition, int] = field(default_factory=dict)  # done, not yet committed
+    _last_commit: float = 0.0
     _stopping: asyncio.Event | None = None
 
     @property
@@ -181,30 +187,35 @@ class StreamProcessor:
             if batch.task.done() and not batch.task.cancelled() and batch.task.exception() is not None:
                 raise batch.task.exception()  # type: ignore[misc]
 
-    async def _commit_done(self) -> None:
-        ready = done_prefix(self._batches)
-        if not ready:
+    async def _commit_done(self, *, now: bool = False) -> None:
+        """Move the finished prefix out of flight; commit its offsets once the interval has passed (or
+        ``now``, on a revocation or a stop)."""
+        for batch in done_prefix(self._batches):
+            self._batches.popleft()
+            self._finished.update(batch.offsets)  # later batches hold later offsets of a partition
+            self.processed += batch.size
+            self.committed_batches += 1
+        if not self._finished or (
+            not now and time.monotonic() - self._last_commit < self.config.commit_interval_s
+        ):
             return
-        offsets: dict[TopicPartition, int] = {}
-        for batch in ready:
-            offsets.update(batch.offsets)  # later batches hold later offsets of a partition
         assert self.consumer is not None
         assignment = self.consumer.assignment()
-        owned = {tp: OffsetAndMetadata(o, "") for tp, o in offsets.items() if tp in assignment}
+        owned = {tp: OffsetAndMetadata(o, "") for tp, o in self._finished.items() if tp in assignment}
+        self._finished.clear()
+        self._last_commit = time.monotonic()
         try:
             if owned:
                 await self.consumer.commit(owned)
         except (CommitFailedError, IllegalStateError) as exc:
             # The group moved on (a rebalance): the new owner reads these again; ids make that harmless.
-            log.warning("commit of %d batch(es) refused (%s); they will be read again", len(ready), exc)
-        for batch in ready:
-            self._batches.popleft()
-            self.processed += batch.size
-            self.committed_batches += 1
+            log.warning(
+                "commit of %d partition offset(s) refused (%s); they will be read again", len(owned), exc
+            )
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
         """Commit what is done; drop what is not (its records are read again from the committed offset)."""
-        await self._commit_done()
+        await self._commit_done(now=True)
         dropped = [b for b in self._batches if not b.task.done()]
         for batch in self._batches:
             batch.task.cancel()
@@ -218,14 +229,15 @@ class StreamProcessor:
     async def _shutdown(self) -> None:
         """A clean stop: let the batches in flight finish (within the grace), commit them, close the clients."""
         deadline = time.monotonic() + self.config.shutdown_grace_s
-        while self._batches and time.monotonic() < deadline:
-            pending = [b.task for b in self._batches if not b.task.done()]
-            if pending:
-                await asyncio.wait(pending, timeout=max(0.1, deadline - time.monotonic()))
+        while True:
             with contextlib.suppress(KafkaError, AssertionError):
-                await self._commit_done()
-            if self._batches and self._batches[0].task.done():
-                break  # a failed head: nothing after it may be committed
+                await self._commit_done(now=True)
+            pending = [b.task for b in self._batches if not b.task.done()]
+            if not pending or (self._batches and self._batches[0].task.done()):
+                break  # all committed, or a failed head: nothing after it may be committed
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.wait(pending, timeout=max(0.1, deadline - time.monotonic()))
         for batch in self._batches:
             batch.task.cancel()
         self._batches.clear()

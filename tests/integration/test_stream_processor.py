@@ -129,6 +129,32 @@ def test_a_failed_batch_stops_the_stage_uncommitted(kafka_bootstrap: str, unique
     asyncio.run(scenario())
 
 
+def test_finished_batches_are_committed_once_per_interval_and_on_stop(kafka_bootstrap: str, unique: str) -> None:
+    src, group = f"{unique}.in", f"{unique}-g"
+    make_topics(kafka_bootstrap, src)
+    produce(kafka_bootstrap, src, 30)
+
+    async def scenario() -> None:
+        async def step(records: list[Any]) -> list[Outgoing]:
+            return []
+
+        cfg = ConsumerConfig(
+            [kafka_bootstrap], group, [src], "t", batch_size=10, batch_wait_s=0.1, commit_interval_s=3600
+        )
+        processor = StreamProcessor(cfg, step)
+        task = asyncio.create_task(processor.run())
+        # The first finished batch is committed at once; the rest wait for the interval ...
+        await until(lambda: _true(processor.processed == 30), 60, "all processed")
+        first = await committed(kafka_bootstrap, group, src)
+        assert first is not None and first < 30, first
+        # ... or for the stop, which commits everything finished.
+        processor.stop()
+        await task
+        assert await committed(kafka_bootstrap, group, src) == 30
+
+    asyncio.run(scenario())
+
+
 async def _true(value: bool) -> bool:
     return value
 
