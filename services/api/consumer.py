@@ -131,7 +131,8 @@ class Materialiser:
                         self._written[TopicPartition(recs[-1].topic, recs[-1].partition)] = (
                             recs[-1].offset + 1
                         )
-                    await self.commit_written()
+                # Also after an empty poll: the last writes before a lull are committed within the interval.
+                await self.commit_written()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.scale_bench import committed_total, end_total
 from services.api.app import create_app
 from services.api.consumer import Materialiser
 from services.api.store import Store
@@ -95,6 +96,26 @@ def test_redelivery_and_stale_versions_create_no_duplicates(api, kafka_bootstrap
     detail = client.get("/v1/events/x1").json()
     assert detail["version"] == 2 and [h["version"] for h in detail["history"]] == [1, 2]
     assert len(detail["sources"]) == 2 and detail["evidence"]
+
+
+def test_written_offsets_are_committed_before_a_lull(api, kafka_bootstrap: str, unique: str) -> None:
+    """Commits come at most once a second; the writes just before traffic stops must still be committed,
+    or a restart would redo them and the group's lag would never read zero."""
+    client, names = api
+    first, second = [e for e in EVENTS if isinstance(e, StrikeEvent)][:2]
+    _send(kafka_bootstrap, names.events_strike, EVENTS_STRIKE, first)
+    wait_for(lambda: _ids(client) == {first.event_id}, 30, "the first event in the API")
+    # Within a second of the first commit: this write's commit is deferred, and nothing follows it.
+    _send(kafka_bootstrap, names.events_strike, EVENTS_STRIKE, second)
+    wait_for(lambda: len(_ids(client)) == 2, 30, "the second event in the API")
+    wait_for(
+        lambda: (
+            committed_total(kafka_bootstrap, f"{unique}-api", names.events_strike)
+            == end_total(kafka_bootstrap, names.events_strike)
+        ),
+        30,
+        "both writes committed",
+    )
 
 
 def test_alerts_and_bad_messages(api, kafka_bootstrap: str) -> None:

@@ -129,7 +129,9 @@ def test_a_failed_batch_stops_the_stage_uncommitted(kafka_bootstrap: str, unique
     asyncio.run(scenario())
 
 
-def test_finished_batches_are_committed_once_per_interval_and_on_stop(kafka_bootstrap: str, unique: str) -> None:
+def test_finished_batches_are_committed_once_per_interval_and_on_stop(
+    kafka_bootstrap: str, unique: str
+) -> None:
     src, group = f"{unique}.in", f"{unique}-g"
     make_topics(kafka_bootstrap, src)
     produce(kafka_bootstrap, src, 30)
@@ -151,6 +153,29 @@ def test_finished_batches_are_committed_once_per_interval_and_on_stop(kafka_boot
         processor.stop()
         await task
         assert await committed(kafka_bootstrap, group, src) == 30
+
+    asyncio.run(scenario())
+
+
+def test_the_last_batches_before_a_lull_are_committed_within_the_interval(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    src, group = f"{unique}.in", f"{unique}-g"
+    make_topics(kafka_bootstrap, src)
+    produce(kafka_bootstrap, src, 30)
+
+    async def scenario() -> None:
+        async def step(records: list[Any]) -> list[Outgoing]:
+            return []
+
+        cfg = ConsumerConfig(
+            [kafka_bootstrap], group, [src], "t", batch_size=10, batch_wait_s=0.1, commit_interval_s=0.5
+        )
+        processor = StreamProcessor(cfg, step)
+        task = asyncio.create_task(processor.run())
+        await until(lambda: _is(committed(kafka_bootstrap, group, src), 30), 30, "all committed, no stop")
+        processor.stop()
+        await task
 
     asyncio.run(scenario())
 
