@@ -19,6 +19,8 @@
   message) to the event's arrival on the API's SSE stream (after the store write, so queryable) and
   to the alert's arrival at the webhook receiver. One machine, one clock.
 - Peak RSS: VmHWM of each service process, plus its children (extract's spaCy pool).
+- Where the CPU went: per step, the cores each service used (from /proc, the extract pool included)
+  and the machine's busy share.
 - Real text (``--corpus``): the MUC-4 documents in ../shared/corpora/muc4/train.jsonl (``muc4``, median
   294 words), or those of them with 600 words or more (``muc4-long``, news length). Each document is
   used once, so instead of rate steps they are POSTed as fast as ingest takes them, and throughput is the
@@ -200,20 +202,69 @@ def wait_drained(bootstrap: str, group: str, topic: str, produced: int, limit_s:
     return time.monotonic() - start
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (the extract pool)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return out
+
+
 def peak_rss_mb(pid: int) -> float:
     """VmHWM of the process and its children (the extract pool), in MB."""
     total = 0.0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
+    for p in _tree(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
             total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM:")) / 1024
-            for task in Path(f"/proc/{p}/task").iterdir():
-                pids.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, StopIteration, ProcessLookupError):
             continue
     return round(total, 1)
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the process and its children so far."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    return sum(fields) - fields[3] - fields[4], sum(fields)
+
+
+class CpuMeter:
+    """Cores each service used over an interval, and the machine's busy share: where the CPU went."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.cores: dict[str, float] = {}
+        self.machine_busy = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._start, self._busy = time.monotonic(), machine_busy()
+        self._cpu = {name: cpu_s(pid) for name, pid in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall, (busy, total) = time.monotonic() - self._start, machine_busy()
+        self.cores = {
+            name: round((cpu_s(pid) - self._cpu[name]) / wall, 2) for name, pid in self.pids.items()
+        }
+        self.machine_busy = round((busy - self._busy[0]) / max(1.0, total - self._busy[1]), 2)
 
 
 def summary(values: list[float]) -> dict[str, float | int]:
@@ -269,8 +320,10 @@ def main() -> int:
             wait_drained(bootstrap, group, topic, produced)
 
             steps, sustained = [], 0.0
+            pids = {name: proc.pid for name, proc in stack.procs.items()}
             for rate in [float(r) for r in args.rates.split(",")]:
-                posted = post_at_rate(ingest, docs, rate, args.step_s)
+                with CpuMeter(pids) as meter:
+                    posted = post_at_rate(ingest, docs, rate, args.step_s)
                 produced += posted.accepted
                 behind = backlog(bootstrap, group, topic, produced)
                 downstream = stage_lags(bootstrap, prefix)
@@ -279,7 +332,8 @@ def main() -> int:
                 steps.append({"rate_per_s": rate, "achieved_per_s": round(posted.rate, 1),
                               "words_per_s": round(rate * mean_words), "backlog_at_end": behind,
                               "drain_s": round(drained, 1), "stage_lags_at_end": downstream,
-                              "pipeline_drain_s": round(pipeline_s, 1)})  # fmt: skip
+                              "pipeline_drain_s": round(pipeline_s, 1),
+                              "cores_used": meter.cores, "machine_busy": meter.machine_busy})  # fmt: skip
                 print(json.dumps(steps[-1]), flush=True)
                 # Sustained: ingest took the articles on schedule (95 %), extract is under 2 s of input
                 # behind, and every later stage caught up within 5 s.
