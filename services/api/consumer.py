@@ -12,8 +12,7 @@ from datetime import UTC
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka.errors import KafkaError
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
@@ -26,6 +25,7 @@ from shared.messages import DecodeError, decode, encode
 from shared.metrics import END_TO_END_LATENCY, STORE_WRITES
 from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
 from shared.secretbox import SecretKeyError
+from shared.stream.commits import IntervalCommitter
 from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES, WEBHOOK_SUBSCRIPTIONS, TopicNames
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,7 @@ class Materialiser:
         self.secret_key = secret_key
         # Written batches are committed at most this often (a commit is a broker write; upserts absorb
         # the redelivery of at most this much after a crash), and at once on a revocation or a stop.
-        self.commit_interval_s = commit_interval_s
-        self._written: dict[TopicPartition, int] = {}  # the next offset to read, per partition, written
-        self._last_commit = 0.0
+        self.committer = IntervalCommitter(commit_interval_s)
         self.dead = DeadLetters("api", names.deadletter, max_consecutive=deadletter_max_consecutive)
         self.names = names
         self.lag_interval_s = lag_interval_s
@@ -127,10 +125,12 @@ class Materialiser:
                     if self.feed is not None:
                         await self._publish_changes(self.feed)
                     # Offsets only after the write: a crash re-delivers, and upserts absorb it.
-                    for recs in batches.values():
-                        self._written[TopicPartition(recs[-1].topic, recs[-1].partition)] = (
-                            recs[-1].offset + 1
-                        )
+                    self.committer.finished(
+                        {
+                            TopicPartition(r[-1].topic, r[-1].partition): r[-1].offset + 1
+                            for r in batches.values()
+                        }
+                    )
                 # Also after an empty poll: the last writes before a lull are committed within the interval.
                 await self.commit_written()
         except asyncio.CancelledError:
@@ -143,21 +143,7 @@ class Materialiser:
 
     async def commit_written(self, *, now: bool = False) -> None:
         """Commit the offsets of what is written, once the interval has passed (or ``now``)."""
-        if not self._written or (not now and time.monotonic() - self._last_commit < self.commit_interval_s):
-            return
-        owned = {
-            tp: OffsetAndMetadata(o, "")
-            for tp, o in self._written.items()
-            if tp in self.consumer.assignment()
-        }
-        self._written.clear()
-        self._last_commit = time.monotonic()
-        try:
-            if owned:
-                await self.consumer.commit(owned)
-        except (CommitFailedError, IllegalStateError) as exc:
-            # The group moved on: the partitions' new owner writes these again, and upserts absorb it.
-            log.warning("commit refused (%s); %d partition(s) will be read again", exc, len(owned))
+        await self.committer.commit(self.consumer, now=now)
 
     async def _publish_changes(self, feed: ChangeFeed) -> None:
         """One store read per batch feeds every stream client (see services/api/feed.py)."""

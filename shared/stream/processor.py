@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka.errors import KafkaError
 
 from shared.config import CommonSettings
 from shared.messages import Outgoing
+from shared.stream.commits import IntervalCommitter
 from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,7 @@ class StreamProcessor:
     committed_batches: int = 0
     running: bool = False
     _batches: deque[Batch] = field(default_factory=deque)
-    _finished: dict[TopicPartition, int] = field(default_factory=dict)  # done, not yet committed
-    _last_commit: float = 0.0
+    _committer: IntervalCommitter | None = None
     _stopping: asyncio.Event | None = None
 
     @property
@@ -190,28 +189,15 @@ class StreamProcessor:
     async def _commit_done(self, *, now: bool = False) -> None:
         """Move the finished prefix out of flight; commit its offsets once the interval has passed (or
         ``now``, on a revocation or a stop)."""
+        if self._committer is None:
+            self._committer = IntervalCommitter(self.config.commit_interval_s)
         for batch in done_prefix(self._batches):
             self._batches.popleft()
-            self._finished.update(batch.offsets)  # later batches hold later offsets of a partition
+            self._committer.finished(batch.offsets)
             self.processed += batch.size
             self.committed_batches += 1
-        if not self._finished or (
-            not now and time.monotonic() - self._last_commit < self.config.commit_interval_s
-        ):
-            return
         assert self.consumer is not None
-        assignment = self.consumer.assignment()
-        owned = {tp: OffsetAndMetadata(o, "") for tp, o in self._finished.items() if tp in assignment}
-        self._finished.clear()
-        self._last_commit = time.monotonic()
-        try:
-            if owned:
-                await self.consumer.commit(owned)
-        except (CommitFailedError, IllegalStateError) as exc:
-            # The group moved on (a rebalance): the new owner reads these again; ids make that harmless.
-            log.warning(
-                "commit of %d partition offset(s) refused (%s); they will be read again", len(owned), exc
-            )
+        await self._committer.commit(self.consumer, now=now)
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
         """Commit what is done; drop what is not (its records are read again from the committed offset)."""
