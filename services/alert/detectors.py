@@ -158,6 +158,8 @@ def tempo_spike(event: StrikeEvent, rules: AlertRules) -> list[Signal]:
     theater = theater_of(event)
     if not rule.enabled or event.actor is None or theater is None or event.occurred_on is None:
         return []
+    if event.version > 1:
+        return []  # the same strike again, with more sources: it was counted as version 1
     return [
         Signal(
             kind=AlertKind.TEMPO_SPIKE,

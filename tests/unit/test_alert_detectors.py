@@ -146,6 +146,24 @@ def test_tempo_spike_against_the_baseline_and_robust_to_small_counts() -> None:
     ]  # below min_count
 
 
+def test_tempo_counts_a_strike_once_whatever_its_versions() -> None:
+    """Merge publishes a strike again as its sources grow: one strike, not one per version."""
+    day = date(2015, 10, 7)
+    quiet = [strike(f"q{i}", day=day - timedelta(days=i)) for i in range(1, 8)]
+    versions = [
+        strike(
+            f"b{i}",
+            day=day,
+            version=v,
+            sources=[{"article_id": f"b{i}-{n}", "source": f"S{n}"} for n in range(v)],
+        )
+        for i in range(3)
+        for v in (1, 2, 3)
+    ]
+    assert not [a for a in run(quiet + versions) if a.kind == "tempo_spike"]  # 3 strikes, under min_count
+    assert [a for a in run(quiet + [strike(f"b{i}", day=day) for i in range(6)]) if a.kind == "tempo_spike"]
+
+
 def test_long_range_strike_uses_the_capital_as_a_proxy_target() -> None:
     far = strike(launch_location=CASPIAN, launch_platform={"kind": "warship"}, strike_type="missile_strike")
     (sig,) = [s for s in signals_for(far, RULES) if s.kind == "long_range_strike"]
