@@ -36,6 +36,7 @@ class Outgoing:
     key: bytes | None
     value: bytes | None
     headers: Headers
+    partition: int | None = None  # None: the producer's partitioner picks it from the key
 
     @classmethod
     def of(cls, topic: str, enc: Encoded, *, key: str | None = None) -> Outgoing:

@@ -1,7 +1,7 @@
 """The alert Faust app: signals (from the detect stage, services/detect) -> per-signal state -> alerts.
 
-State is co-partitioned with its key: the detect stage re-keys signals by their state key onto the
-internal ``alert.signals`` topic, and ``raise_alerts`` owns the changelog-backed ``alert-state`` table
+State is co-partitioned with its key: the detect stage sends each signal to the partition of the
+internal ``alert.signals`` topic that its state key hashes to (several of one event in one message), and ``raise_alerts`` owns the changelog-backed ``alert-state`` table
 (first-seen keys, epochs, tempo windows, folded events), so a restarted worker re-raises nothing it
 already published.
 """
@@ -17,7 +17,7 @@ import faust
 
 from services.alert.rules import AlertRules
 from services.alert.settings import AlertSettings
-from services.alert.state import KeyState, SignalEnvelope, process
+from services.alert.state import STATE_PARTITIONS, KeyState, SignalBatch, process
 from shared.config import CommonSettings
 from shared.deadletter import DeadLetters
 from shared.faust_support import make_app, send_and_wait, send_outgoing
@@ -28,7 +28,6 @@ from shared.topics import ALERTS, TopicNames
 
 log = logging.getLogger(__name__)
 SOURCE = "/warwire/alert"
-STATE_PARTITIONS = ALERTS.partitions
 
 
 def internal_topics(settings: CommonSettings) -> list[InternalTopic]:
@@ -63,24 +62,25 @@ def build_app(settings: AlertSettings, rules: AlertRules) -> faust.App:
     async def raise_alerts(stream: Any) -> None:
         async for event in stream.events():
             try:
-                env = decode(SignalEnvelope, event.message.value)
+                batch = decode(SignalBatch, event.message.value)
             except DecodeError as exc:
                 await send_outgoing(app, dead.of_record(event.message, exc.reason, exc.detail))
                 continue
             dead.passed()
-            stored = state.get(env.state_key)
-            current = KeyState.model_validate_json(stored) if stored else KeyState()
-            updated, alerts = process(current, env, rules)
-            for alert in alerts:
-                enc = encode(ALERTS, alert, source=SOURCE)
-                # Publish before recording: a crash in between re-publishes the same version, never loses it.
-                await send(names.alerts, alert.alert_id, enc.value, enc.headers)
-                ALERTS_RAISED.labels(alert.kind.value, alert.severity.value).inc()
-                if alert.ingested_at is not None:
-                    END_TO_END_LATENCY.labels("alert_published").observe(
-                        max(0.0, time.time() - alert.ingested_at.astimezone(UTC).timestamp())
-                    )
-            if updated != current:
-                state[env.state_key] = updated.model_dump_json()
+            for env in batch.envelopes():
+                stored = state.get(env.state_key)
+                current = KeyState.model_validate_json(stored) if stored else KeyState()
+                updated, alerts = process(current, env, rules)
+                for alert in alerts:
+                    enc = encode(ALERTS, alert, source=SOURCE)
+                    # Publish before recording: a crash in between re-publishes the same version, never loses it.
+                    await send(names.alerts, alert.alert_id, enc.value, enc.headers)
+                    ALERTS_RAISED.labels(alert.kind.value, alert.severity.value).inc()
+                    if alert.ingested_at is not None:
+                        END_TO_END_LATENCY.labels("alert_published").observe(
+                            max(0.0, time.time() - alert.ingested_at.astimezone(UTC).timestamp())
+                        )
+                if updated != current:
+                    state[env.state_key] = updated.model_dump_json()
 
     return app

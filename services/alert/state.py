@@ -13,20 +13,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from services.alert.detectors import Signal
 from services.alert.rules import AlertRules
 from shared.ids import stable_id
 from shared.schemas import Alert, AlertStatus, Evidence, StatementEvent, StrikeEvent
 from shared.schemas.alert import AlertKind
+from shared.topics import ALERTS
 
 CONFIRMING_SOURCES = 2
+# Partitions of alert.signals and of the state table's changelog (co-partitioned).
+STATE_PARTITIONS = ALERTS.partitions
 MAX_REMEMBERED_EVENTS = 500
 
 
-class SignalEnvelope(BaseModel):
-    """Internal (alert.signals topic): a detector's signal with the event that raised it."""
+class SignalSpec(BaseModel):
+    """A detector's signal, without its event."""
 
     kind: AlertKind
     key: str
@@ -37,27 +40,73 @@ class SignalEnvelope(BaseModel):
     lookback_days: int | None = None
     rule: str | None = None
     tempo: bool = False
-    strike: StrikeEvent | None = None
-    statement: StatementEvent | None = None
 
     @classmethod
-    def of(cls, signal: Signal, event: StrikeEvent | StatementEvent) -> SignalEnvelope:
+    def of(cls, signal: Signal) -> SignalSpec:
         return cls(
             kind=signal.kind, key=signal.key, severity=signal.severity.value, title=signal.title,
             summary=signal.summary, theater=signal.theater, lookback_days=signal.lookback_days, rule=signal.rule,
-            tempo=signal.tempo, strike=event if isinstance(event, StrikeEvent) else None,
-            statement=event if isinstance(event, StatementEvent) else None,
+            tempo=signal.tempo,
         )  # fmt: skip
 
     @property
     def state_key(self) -> str:
         return f"{self.kind.value}|{self.key}"
 
+
+class SignalEnvelope(SignalSpec):
+    """A detector's signal with the event that raised it: what ``process`` folds into a key's state."""
+
+    strike: StrikeEvent | None = None
+    statement: StatementEvent | None = None
+
+    @classmethod
+    def of(cls, signal: Signal, event: StrikeEvent | StatementEvent) -> SignalEnvelope:  # type: ignore[override]
+        return cls.with_event(SignalSpec.of(signal), event)
+
+    @classmethod
+    def with_event(cls, spec: SignalSpec, event: StrikeEvent | StatementEvent) -> SignalEnvelope:
+        return cls(
+            **dict(spec), strike=event if isinstance(event, StrikeEvent) else None,
+            statement=event if isinstance(event, StatementEvent) else None,
+        )  # fmt: skip
+
     @property
     def event(self) -> StrikeEvent | StatementEvent:
         event = self.strike or self.statement
         assert event is not None
         return event
+
+
+class SignalBatch(BaseModel):
+    """Internal (alert.signals topic): the signals of one event whose state keys share a partition, with
+    the event once (services/detect/stage.py sends it to that partition)."""
+
+    signals: list[SignalSpec]
+    strike: StrikeEvent | None = None
+    statement: StatementEvent | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_signal(cls, data: Any) -> Any:
+        """A message of the release before batches (one signal and its event) reads as a batch of one,
+        so the signals in flight during an upgrade are still processed."""
+        if isinstance(data, dict) and "signals" not in data and "kind" in data:
+            event = {k: data.pop(k) for k in ("strike", "statement") if k in data}
+            return {"signals": [data], **event}
+        return data
+
+    @classmethod
+    def of(cls, signals: list[Signal], event: StrikeEvent | StatementEvent) -> SignalBatch:
+        return cls(
+            signals=[SignalSpec.of(s) for s in signals], strike=event if isinstance(event, StrikeEvent) else None,
+            statement=event if isinstance(event, StatementEvent) else None,
+        )  # fmt: skip
+
+    def envelopes(self) -> list[SignalEnvelope]:
+        event = self.strike or self.statement
+        assert event is not None
+        return [SignalEnvelope.with_event(spec, event) for spec in self.signals]
 
 
 class KeyState(BaseModel):

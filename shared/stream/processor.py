@@ -176,7 +176,10 @@ class StreamProcessor:
         outputs = await self.step(records)
         assert self.producer is not None
         # Send all, then wait for every ack: the sends are pipelined, the commit waits for durability.
-        futures = [await self.producer.send(o.topic, o.value, key=o.key, headers=o.headers) for o in outputs]
+        futures = [
+            await self.producer.send(o.topic, o.value, key=o.key, headers=o.headers, partition=o.partition)
+            for o in outputs
+        ]
         if futures:
             await asyncio.gather(*futures)
 
