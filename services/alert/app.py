@@ -1,9 +1,9 @@
 """The alert Faust app: signals (from the detect stage, services/detect) -> per-signal state -> alerts.
 
 State is co-partitioned with its key: the detect stage sends each signal to the partition of the
-internal ``alert.signals`` topic that its state key hashes to (several of one event in one message), and ``raise_alerts`` owns the changelog-backed ``alert-state`` table
-(first-seen keys, epochs, tempo windows, folded events), so a restarted worker re-raises nothing it
-already published.
+internal ``alert.signals`` topic that its state key hashes to (several of one event in one message),
+and ``raise_alerts`` owns the changelog-backed ``alert-state`` table (first-seen keys, epochs, tempo
+windows, folded events), so a restarted worker re-raises nothing it already published.
 """
 
 from __future__ import annotations

@@ -92,8 +92,9 @@ class SignalBatch(BaseModel):
         """A message of the release before batches (one signal and its event) reads as a batch of one,
         so the signals in flight during an upgrade are still processed."""
         if isinstance(data, dict) and "signals" not in data and "kind" in data:
-            event = {k: data.pop(k) for k in ("strike", "statement") if k in data}
-            return {"signals": [data], **event}
+            signal = {k: v for k, v in data.items() if k not in ("strike", "statement")}
+            event = {k: v for k, v in data.items() if k in ("strike", "statement")}
+            return {"signals": [signal], **event}
         return data
 
     @classmethod

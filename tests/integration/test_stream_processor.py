@@ -129,21 +129,33 @@ def test_a_failed_batch_stops_the_stage_uncommitted(kafka_bootstrap: str, unique
     asyncio.run(scenario())
 
 
+def _thirty_records(bootstrap: str, unique: str) -> tuple[str, str]:
+    src, group = f"{unique}.in", f"{unique}-g"
+    make_topics(bootstrap, src)
+    produce(bootstrap, src, 30)
+    return src, group
+
+
+def _idle_stage(bootstrap: str, src: str, group: str, commit_interval_s: float) -> StreamProcessor:
+    """A stage whose step does nothing: only its commits are under test."""
+
+    async def step(records: list[Any]) -> list[Outgoing]:
+        return []
+
+    return StreamProcessor(
+        ConsumerConfig([bootstrap], group, [src], "t", batch_size=10, batch_wait_s=0.1,
+                       commit_interval_s=commit_interval_s),
+        step,
+    )  # fmt: skip
+
+
 def test_finished_batches_are_committed_once_per_interval_and_on_stop(
     kafka_bootstrap: str, unique: str
 ) -> None:
-    src, group = f"{unique}.in", f"{unique}-g"
-    make_topics(kafka_bootstrap, src)
-    produce(kafka_bootstrap, src, 30)
+    src, group = _thirty_records(kafka_bootstrap, unique)
 
     async def scenario() -> None:
-        async def step(records: list[Any]) -> list[Outgoing]:
-            return []
-
-        cfg = ConsumerConfig(
-            [kafka_bootstrap], group, [src], "t", batch_size=10, batch_wait_s=0.1, commit_interval_s=3600
-        )
-        processor = StreamProcessor(cfg, step)
+        processor = _idle_stage(kafka_bootstrap, src, group, commit_interval_s=3600)
         task = asyncio.create_task(processor.run())
         # The first finished batch is committed at once; the rest wait for the interval ...
         await until(lambda: _true(processor.processed == 30), 60, "all processed")
@@ -160,18 +172,10 @@ def test_finished_batches_are_committed_once_per_interval_and_on_stop(
 def test_the_last_batches_before_a_lull_are_committed_within_the_interval(
     kafka_bootstrap: str, unique: str
 ) -> None:
-    src, group = f"{unique}.in", f"{unique}-g"
-    make_topics(kafka_bootstrap, src)
-    produce(kafka_bootstrap, src, 30)
+    src, group = _thirty_records(kafka_bootstrap, unique)
 
     async def scenario() -> None:
-        async def step(records: list[Any]) -> list[Outgoing]:
-            return []
-
-        cfg = ConsumerConfig(
-            [kafka_bootstrap], group, [src], "t", batch_size=10, batch_wait_s=0.1, commit_interval_s=0.5
-        )
-        processor = StreamProcessor(cfg, step)
+        processor = _idle_stage(kafka_bootstrap, src, group, commit_interval_s=0.5)
         task = asyncio.create_task(processor.run())
         await until(lambda: _is(committed(kafka_bootstrap, group, src), 30), 30, "all committed, no stop")
         processor.stop()
