@@ -212,7 +212,11 @@ class Stack:
             self.start_one(name)
 
     def start_one(self, name: str) -> None:
+        """Start ``name``; refuses one already running, whose process would otherwise be orphaned."""
         with self._lock:
+            running = self.procs.get(name)
+            if running is not None and running.poll() is None:
+                raise RuntimeError(f"{name} is already running (pid {running.pid})")
             self._spawn(name)
         if self._supervisor is None:
             self._supervisor = threading.Thread(target=self._supervise, name="stack-supervisor", daemon=True)
