@@ -24,7 +24,7 @@ from services.extract.casualties import casualties, target_kind
 from services.extract.dates import dates_in_any_case, resolve_date
 from services.extract.gazetteer import Gazetteer
 from services.extract.merge import Block, block_key, strike_class
-from services.extract.text import Sentence, has_speech_cue, is_candidate, split_sentences
+from services.extract.text import Sentence, doc_text, has_speech_cue, is_candidate, split_sentences
 from services.extract.truecase import TrueCaser, is_shouting
 from shared.coding import code_statement
 from shared.ids import stable_id
@@ -287,7 +287,7 @@ class Extractor:
                 actor = state.model_copy(update={"unit": unit})
         elif actor is not None and actor.kind == "state_military" and actor.unit is None:
             actor = actor.model_copy(update={"unit": st.unit_of(m.actor_tokens)})
-        occurred_on, precision = resolve_date(doc.text, ctx.published)
+        occurred_on, precision = resolve_date(doc_text(doc), ctx.published)
 
         claim = Claim(status=ClaimStatus.REPORTED, by=article.source)
         if attribution is not None:
@@ -296,7 +296,7 @@ class Extractor:
                 by=attribution.speaker.name,
             )
         munitions = st.number_child(weapon_hit[1]) if weapon_hit else None
-        hurt = casualties(doc.text)
+        hurt = casualties(doc_text(doc))
         if st.generic_noun(m) and not (
             st.head_actor(m.actor_tokens)
             or weapon_hit
@@ -526,7 +526,7 @@ class Extractor:
     ) -> StatementEvent:
         speaker = Speaker(name=act.speaker_name or "", role=act.role, affiliation=act.affiliation)
         speaker = speaker.model_copy(update={"actor": stm.speaker_side(speaker)})
-        occurred_on, precision = resolve_date(doc.text if doc is not None else sent.text, ctx.published)
+        occurred_on, precision = resolve_date(doc_text(doc) if doc is not None else sent.text, ctx.published)
         places: list[Place] = []
         about: list[ActorRef] = []
         if doc is not None:
@@ -604,7 +604,7 @@ class _ArticleContext:
             for a in armed:
                 groups[a.name] += 1
                 group_refs.setdefault(a.name, a)
-            if blamed is None and armed and _BLAME.search(doc.text):
+            if blamed is None and armed and _BLAME.search(doc_text(doc)):
                 blamed = armed[0]
             for ent in st.ents(doc):
                 if ent.label_ == "PERSON" and len(ent) >= 2:

@@ -31,6 +31,7 @@ from typing import Any
 
 from services.extract import lexicon as lx
 from services.extract.merge import union_reports
+from services.extract.text import doc_text
 from shared.ids import stable_id
 from shared.schemas import ActorRef, Speaker, StatementEvent, StatementType
 
@@ -259,7 +260,7 @@ class Act:
 
     def content(self, doc: Any) -> str:
         if not self.content_tokens:
-            return doc.text
+            return doc_text(doc)
         toks = sorted(self.content_tokens, key=lambda t: t.i)
         return doc[toks[0].i : toks[-1].i + 1].text.strip(" ,:;\"“”'")
 
@@ -509,7 +510,7 @@ def _resolve(head: Token, tracker: Speakers, shouting: bool) -> dict[str, Any] |
         and head.pos_ == "PROPN"
         and 1 <= len(run) <= 3
         and all(t.text[:1].isupper() and t.is_alpha for t in run)
-        and _QUOTE.search(head.doc.text)
+        and _QUOTE.search(doc_text(head.doc))
     ):
         name = tracker.full_name(" ".join(t.text for t in run))
         role, affiliation = tracker.known.get(name, (None, None))
@@ -721,7 +722,7 @@ def _candidate(tok: Token) -> tuple[str, Token | None] | None:
         if (
             lemma in _NEEDS_CONTENT
             and not deps & {"ccomp", "dobj", "xcomp", "parataxis", "oprd", "dative"}
-            and not re.search(r"[\"“”:]", doc.text)
+            and not re.search(r"[\"“”:]", doc_text(doc))
             and tok.dep_ not in {"ROOT", "parataxis"}
         ):
             return None  # "who reports directly to the Supreme Leader" says nothing; '"...," he said' does
@@ -1035,7 +1036,7 @@ def _past_perfect(doc: Any) -> bool:
 
 def background(doc: Any, published: date | None) -> bool:
     """The sentence is about an earlier period, not news of the day."""
-    text = doc.text
+    text = doc_text(doc)
     if _BACKGROUND.search(text):
         return True
     if published is not None and any(int(y) < published.year for y in _YEAR.findall(text)):
@@ -1046,7 +1047,7 @@ def background(doc: Any, published: date | None) -> bool:
 def running_total(doc: Any) -> bool:
     """A tally over a period ("112 air strikes since its operation began", "had struck only two targets
     since ..."): background that reports no single strike."""
-    return bool(_RUNNING.search(doc.text)) and not _NOW.search(doc.text)
+    return bool(_RUNNING.search(doc_text(doc))) and not _NOW.search(doc_text(doc))
 
 
 # -- statements -----------------------------------------------------------------------------------------

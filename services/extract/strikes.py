@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.extract import lexicon as lx
+from services.extract.text import doc_text
 from shared.schemas import ActorRef, LaunchPlatform, StrikeType
 
 Token = Any  # spaCy Token; spaCy ships no type stubs
@@ -55,7 +56,7 @@ def _non_state_alias_tokens(doc: Any) -> set[int]:
     if cached is not None:
         return cached
     ids: set[int] = set()
-    for start, end, alias in alias_matches(doc.text):
+    for start, end, alias in alias_matches(doc_text(doc)):
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None and (lx.ACTORS[alias].kind != "state_military" or _hyphen_modifier(span)):
             ids.update(t.i for t in span)
@@ -453,7 +454,7 @@ def definite(tok: Token) -> bool:
 
 
 def find_mentions(doc: Any) -> list[Mention]:
-    if doc.text.rstrip(" \"'”’)").endswith("?"):
+    if doc_text(doc).rstrip(" \"'”’)").endswith("?"):
         return []  # a question reports nothing
     triggers = [
         t
@@ -791,7 +792,7 @@ def actor_refs(tokens: list[Token]) -> list[ActorRef]:
     spans.append((run[0].idx, run[-1].idx + len(run[-1].text)))
     out: list[ActorRef] = []
     for start, end in spans:
-        for _, _, alias in alias_matches(doc.text[start:end]):
+        for _, _, alias in alias_matches(doc_text(doc)[start:end]):
             entry = lx.ACTORS[alias]
             if all(entry.name != o.name for o in out):
                 out.append(ActorRef(name=entry.name, kind=entry.kind, country=entry.country))

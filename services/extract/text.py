@@ -1,10 +1,12 @@
-"""Cheap text passes that run before spaCy: sentence spans and the candidate-sentence filter."""
+"""Cheap text passes that run before spaCy (sentence spans, the candidate-sentence filter), and a parsed
+sentence's text read once."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from services.extract.lexicon import SPEECH_VERBS, STATEMENT_VERBS, STRIKE_NOUNS, STRIKE_VERBS, WEAPONS
 
@@ -131,3 +133,11 @@ def is_candidate(sentence: str) -> bool:
     from services.extract.strikes import alias_matches  # local: keeps this module free of spaCy imports
 
     return bool(_CONFLICT_CUE.search(sentence) or alias_matches(sentence))
+
+
+def doc_text(doc: Any) -> str:
+    """doc.text joins every token's text on each access; extraction slices it for every phrase it reads."""
+    cached = doc.user_data.get("warwire_text")
+    if cached is None:
+        cached = doc.user_data["warwire_text"] = doc.text
+    return cached
