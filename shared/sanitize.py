@@ -45,6 +45,12 @@ def strip_controls(text: str) -> str:
 def safe_model(message: M) -> M:
     """``message`` with ``safe_text`` applied to every string in it (ids, names, nested lists and dicts);
     the same object when nothing needed it, which is the usual case."""
+    try:
+        # The usual case, cheaply: pydantic's JSON encoder refuses a lone surrogate and escapes NUL.
+        if "\\u0000" not in message.model_dump_json():
+            return message
+    except ValueError:
+        pass
     dumped = message.model_dump(mode="python", round_trip=True)
     cleaned, changed = _clean(dumped)
     return type(message).model_validate(cleaned) if changed else message

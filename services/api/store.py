@@ -27,9 +27,28 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, and_, delete, event, exists, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    event,
+    exists,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from services.api.feed import Change, change
 from services.api.tables import (
@@ -248,12 +267,13 @@ class _Sequence:
         self.start = value
 
     @classmethod
-    async def claim(cls, s: AsyncSession) -> _Sequence:
-        row = await s.execute(
-            update(CounterRow)
-            .where(CounterRow.name == "change")
-            .values(value=CounterRow.value)
-            .returning(CounterRow.value)
+    async def claim(cls, conn: AsyncConnection) -> _Sequence:
+        counters = _table(CounterRow)
+        row = await conn.execute(
+            update(counters)
+            .where(counters.c.name == "change")
+            .values(value=counters.c.value)
+            .returning(counters.c.value)
         )
         return cls(int(row.scalar_one()))
 
@@ -261,9 +281,36 @@ class _Sequence:
         self.value += 1
         return self.value
 
-    async def save(self, s: AsyncSession) -> None:
+    async def save(self, conn: AsyncConnection) -> None:
         if self.value != self.start:
-            await s.execute(update(CounterRow).where(CounterRow.name == "change").values(value=self.value))
+            counters = _table(CounterRow)
+            await conn.execute(update(counters).where(counters.c.name == "change").values(value=self.value))
+
+
+# The materialiser writes through Core tables, not ORM entities: the ORM's bulk insert and update paths
+# (and the session synchronisation of a bulk delete) cost more than the database's own work on the
+# materialiser's small batches.
+def _table(row: type[Any]) -> Table:
+    table: Table = row.__table__
+    return table
+
+
+async def _insert(conn: AsyncConnection, row: type[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(_table(row)), rows)
+
+
+async def _update_by_key(conn: AsyncConnection, row: type[Any], rows: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE, each row by its primary key (every row sets the same columns)."""
+    if not rows:
+        return
+    table = _table(row)
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = update(table).where(*(table.c[k] == bindparam(f"key_{k}") for k in keys))
+    await conn.execute(
+        stmt,
+        [{**{c: v for c, v in r.items() if c not in keys}, **{f"key_{k}": r[k] for k in keys}} for r in rows],
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -328,11 +375,11 @@ class Store:
             return 0
         now = datetime.now(UTC)
         written = 0
-        async with self.sessions.begin() as s:
-            sequence = await _Sequence.claim(s)  # first: the stored versions below are read under its lock
+        async with self.engine.begin() as conn:
+            sequence = await _Sequence.claim(conn)  # first: the stored versions below are read under its lock
             stored = {
                 r.event_id: (r.version, r.order_seq, r.first_stored_at)
-                for r in await s.execute(
+                for r in await conn.execute(
                     select(
                         EventRow.event_id, EventRow.version, EventRow.order_seq, EventRow.first_stored_at
                     ).where(EventRow.event_id.in_(list(latest)))
@@ -376,23 +423,20 @@ class Store:
                 written += 1
             # One executemany per statement: a statement per event spent most of the write building and
             # cache-keying its VALUES (the payload included), not in the database.
-            if inserts:
-                await s.execute(insert(EventRow), inserts)
-            if updates:
-                await s.execute(update(EventRow), updates)  # by primary key
+            await _insert(conn, EventRow, inserts)
+            await _update_by_key(conn, EventRow, updates)
             replaced = [u["event_id"] for u in updates]
             if replaced:
-                await s.execute(delete(EventTermRow).where(EventTermRow.event_id.in_(replaced)))
-                await s.execute(delete(EventPointRow).where(EventPointRow.event_id.in_(replaced)))
-            for table, rows in ((EventTermRow, terms), (EventPointRow, points), (EventVersionRow, versions)):
-                if rows:
-                    await s.execute(insert(table), rows)
+                for table in (_table(EventTermRow), _table(EventPointRow)):
+                    await conn.execute(delete(table).where(table.c.event_id.in_(replaced)))
+            for row, rows in ((EventTermRow, terms), (EventPointRow, points), (EventVersionRow, versions)):
+                await _insert(conn, row, rows)
             # Stale versions too: an alias is written once and kept, so a re-delivery changes nothing.
-            await self._add_aliases(s, _aliases_of(latest.values()))
-            await sequence.save(s)
+            await self._add_aliases(conn, _aliases_of(latest.values()))
+            await sequence.save(conn)
         return written
 
-    async def _add_aliases(self, s: AsyncSession, aliases: dict[str, str]) -> None:
+    async def _add_aliases(self, conn: AsyncConnection, aliases: dict[str, str]) -> None:
         """Record report id -> event id for the ids not recorded yet (the first event to claim one keeps it)."""
         if not aliases:
             return
@@ -400,12 +444,13 @@ class Store:
         for chunk in _chunks(sorted(aliases)):
             known.update(
                 (
-                    await s.execute(select(EventAliasRow.alias_id).where(EventAliasRow.alias_id.in_(chunk)))
+                    await conn.execute(
+                        select(EventAliasRow.alias_id).where(EventAliasRow.alias_id.in_(chunk))
+                    )
                 ).scalars()
             )
         rows = [{"alias_id": a, "event_id": e} for a, e in aliases.items() if a not in known]
-        if rows:
-            await s.execute(insert(EventAliasRow), rows)
+        await _insert(conn, EventAliasRow, rows)
 
     async def _resolved(self, s: AsyncSession, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Statement documents with ``related_event_ids`` resolved to the merged events (one query)."""
@@ -430,11 +475,11 @@ class Store:
             return 0
         now = datetime.now(UTC)
         written = 0
-        async with self.sessions.begin() as s:
-            sequence = await _Sequence.claim(s)
+        async with self.engine.begin() as conn:
+            sequence = await _Sequence.claim(conn)
             stored = dict(
                 (
-                    await s.execute(
+                    await conn.execute(
                         select(AlertRow.alert_id, AlertRow.version).where(AlertRow.alert_id.in_(list(latest)))
                     )
                 ).all()
@@ -456,11 +501,9 @@ class Store:
                 else:
                     updates.append(values)
                 written += 1
-            if inserts:
-                await s.execute(insert(AlertRow), inserts)
-            if updates:
-                await s.execute(update(AlertRow), updates)  # by primary key
-            await sequence.save(s)
+            await _insert(conn, AlertRow, inserts)
+            await _update_by_key(conn, AlertRow, updates)
+            await sequence.save(conn)
         return written
 
     # -- reads ----------------------------------------------------------------------------------------

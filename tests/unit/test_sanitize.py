@@ -29,3 +29,12 @@ def test_safe_model_cleans_every_string_and_keeps_clean_models() -> None:
     cleaned.model_dump_json()  # encodable again
     clean = Article(article_id="a", title="t", body="b", ingested_at=now)
     assert safe_model(clean) is clean
+
+
+def test_safe_model_finds_a_lone_nul_or_surrogate_and_keeps_escaped_text() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert safe_model(Article(article_id="a", title="t", body="b\x00", ingested_at=now)).body == "b"
+    assert safe_model(Article(article_id="a", title="t", body="b\udc00", ingested_at=now)).body == "b\ufffd"
+    # The six characters \u0000 written out are text, not a NUL: kept as they are.
+    written_out = Article(article_id="a", title="t", body="b\\u0000", ingested_at=now)
+    assert safe_model(written_out).body == "b\\u0000"
