@@ -30,6 +30,7 @@ def main() -> None:
         lag_interval_s=settings.consumer_lag_interval_s,
         secret_key=secret_key,
         deadletter_max_consecutive=settings.deadletter_max_consecutive,
+        linger_s=settings.consumer_linger_ms / 1000,
     )
     app = create_app(
         store,

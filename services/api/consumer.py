@@ -25,7 +25,9 @@ from shared.messages import DecodeError, decode, encode
 from shared.metrics import END_TO_END_LATENCY, STORE_WRITES
 from shared.schemas import Alert, StatementEvent, StrikeEvent, WebhookDelivery, WebhookSubscription
 from shared.secretbox import SecretKeyError
+from shared.stream.batching import fetch_tuning, poll_batch
 from shared.stream.commits import IntervalCommitter
+from shared.stream.processor import next_offsets
 from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES, WEBHOOK_SUBSCRIPTIONS, TopicNames
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,11 @@ class Materialiser:
         secret_key: bytes | None = None,
         deadletter_max_consecutive: int = 0,
         commit_interval_s: float = 1.0,
+        linger_s: float = 0.0,
     ) -> None:
+        # Batches, not single messages, once records arrive: a write transaction costs ~10 statements.
+        self.linger_s = linger_s
+        self.rebalances = 0
         self.secret_key = secret_key
         # Written batches are committed at most this often (a commit is a broker write; upserts absorb
         # the redelivery of at most this much after a crash), and at once on a revocation or a stop.
@@ -76,6 +82,7 @@ class Materialiser:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             client_id="warwire-api",
+            **fetch_tuning(self.linger_s),
         )
         self.producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
@@ -118,19 +125,17 @@ class Materialiser:
         self.running = True
         try:
             while True:
-                batches = await self.consumer.getmany(timeout_ms=500, max_records=500)
-                if batches:
-                    await self._handle([rec for records in batches.values() for rec in records])
+                records = await poll_batch(
+                    self.consumer, max_records=500, wait_s=0.5, linger_s=self.linger_s,
+                    generation=lambda: self.rebalances,
+                )  # fmt: skip
+                if records:
+                    await self._handle(records)
                     # The write is durable: stream clients get it now, not one broker round trip later.
                     if self.feed is not None:
                         await self._publish_changes(self.feed)
                     # Offsets only after the write: a crash re-delivers, and upserts absorb it.
-                    self.committer.finished(
-                        {
-                            TopicPartition(r[-1].topic, r[-1].partition): r[-1].offset + 1
-                            for r in batches.values()
-                        }
-                    )
+                    self.committer.finished(next_offsets(records))
                 # Also after an empty poll: the last writes before a lull are committed within the interval.
                 await self.commit_written()
         except asyncio.CancelledError:
@@ -254,6 +259,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):
         self.materialiser = materialiser
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.materialiser.rebalances += 1
         await self.materialiser.commit_written(now=True)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:

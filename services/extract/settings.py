@@ -14,7 +14,9 @@ class ExtractSettings(CommonSettings):
         default=1, ge=0, description="Extraction processes (0 = in the service process)."
     )
     extract_batch_size: int = Field(default=16, ge=1, description="Articles per nlp.pipe batch.")
-    extract_batch_within_s: float = Field(default=0.2, gt=0, description="Max wait to fill a batch, seconds.")
+    extract_batch_within_s: float = Field(
+        default=0.2, gt=0, description="How long an idle poll waits for a first article, seconds."
+    )
     extract_max_article_bytes: int = Field(
         default=1_000_000, description="Larger articles are dead-lettered."
     )

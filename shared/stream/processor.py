@@ -31,6 +31,7 @@ from aiokafka.errors import KafkaError
 
 from shared.config import CommonSettings
 from shared.messages import Outgoing
+from shared.stream.batching import fetch_tuning, poll_batch
 from shared.stream.commits import IntervalCommitter
 from shared.topics import DEADLETTER_MAX_MESSAGE_BYTES
 
@@ -46,7 +47,9 @@ class ConsumerConfig:
     topics: Sequence[str]
     client_id: str
     batch_size: int = 100
-    batch_wait_s: float = 0.2
+    batch_wait_s: float = 0.2  # an idle poll waits this long for a first record
+    # Once records arrive, more are collected for up to this long (shared/stream/batching.py).
+    linger_s: float = 0.0
     in_flight: int = 1
     # Static membership: a restarted worker takes its partitions straight back (no wait for the dead
     # member's session to expire, no second rebalance).
@@ -66,11 +69,13 @@ class ConsumerConfig:
         cls, settings: CommonSettings, service: str, topics: Sequence[str], **tuning: Any
     ) -> ConsumerConfig:
         """The consumer of ``service``'s stage as every stage names it: group ``<prefix>-<service>``,
-        client ``warwire-<service>``, this worker's static member id, the common session timeout."""
+        client ``warwire-<service>``, this worker's static member id, the common session timeout and
+        linger."""
         return cls(
             bootstrap=settings.bootstrap_list, group_id=f"{settings.group_prefix}-{service}", topics=topics,
             client_id=f"warwire-{service}", group_instance_id=settings.member_id(service),
-            session_timeout_s=settings.consumer_session_timeout_s, **tuning,
+            session_timeout_s=settings.consumer_session_timeout_s,
+            linger_s=settings.consumer_linger_ms / 1000, **tuning,
         )  # fmt: skip
 
 
@@ -110,6 +115,7 @@ class StreamProcessor:
     consumer: AIOKafkaConsumer | None = None
     processed: int = 0
     committed_batches: int = 0
+    rebalances: int = 0
     running: bool = False
     _batches: deque[Batch] = field(default_factory=deque)
     _committer: IntervalCommitter | None = None
@@ -134,7 +140,7 @@ class StreamProcessor:
             session_timeout_ms=int(cfg.session_timeout_s * 1000),
             heartbeat_interval_ms=int(cfg.session_timeout_s * 1000 / 3),
             max_poll_interval_ms=int(cfg.max_poll_interval_s * 1000),
-            max_partition_fetch_bytes=DEADLETTER_MAX_MESSAGE_BYTES,
+            max_partition_fetch_bytes=DEADLETTER_MAX_MESSAGE_BYTES, **fetch_tuning(cfg.linger_s),
         )  # fmt: skip
         await self.producer.start()
         try:
@@ -164,10 +170,10 @@ class StreamProcessor:
                 finally:
                     stop.cancel()
                 continue
-            polled = await self.consumer.getmany(
-                timeout_ms=int(self.config.batch_wait_s * 1000), max_records=self.config.batch_size
-            )
-            records = [rec for recs in polled.values() for rec in recs]
+            records = await poll_batch(
+                self.consumer, max_records=self.config.batch_size, wait_s=self.config.batch_wait_s,
+                linger_s=self.config.linger_s, generation=lambda: self.rebalances,
+            )  # fmt: skip
             if records:
                 task = asyncio.create_task(self._work(records), name="stage-batch")
                 self._batches.append(Batch(next_offsets(records), len(records), task))
@@ -204,6 +210,7 @@ class StreamProcessor:
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
         """Commit what is done; drop what is not (its records are read again from the committed offset)."""
+        self.rebalances += 1
         await self._commit_done(now=True)
         dropped = [b for b in self._batches if not b.task.done()]
         for batch in self._batches:
