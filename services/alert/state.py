@@ -19,7 +19,7 @@ from services.alert.detectors import Signal
 from services.alert.rules import AlertRules
 from shared.ids import stable_id
 from shared.schemas import Alert, AlertStatus, Evidence, StatementEvent, StrikeEvent
-from shared.schemas.alert import AlertKind
+from shared.schemas.alert import MAX_ALERT_EVENT_IDS, AlertKind
 from shared.topics import ALERTS
 
 CONFIRMING_SOURCES = 2
@@ -174,7 +174,7 @@ def process(state: KeyState, env: SignalEnvelope, rules: AlertRules) -> tuple[Ke
     changed = status != previous.status
     state.alert = previous.model_copy(
         update={
-            "event_ids": list(dict.fromkeys([*previous.event_ids, event.event_id])),
+            "event_ids": list(dict.fromkeys([*previous.event_ids, event.event_id]))[:MAX_ALERT_EVENT_IDS],
             "evidence": list(evidence.values())[:10],
             "source_count": len(sources),
             "status": status,

@@ -38,6 +38,11 @@ class AlertKind(StrEnum):
     CUSTOM = "custom"
 
 
+# An alert keeps the events that raised and confirmed it, not every later event of its key: the alert
+# service re-reads and re-writes its state at every signal, so an unbounded list grew without end.
+MAX_ALERT_EVENT_IDS = 50
+
+
 class Alert(Message):
     """Key: ``alert_id``. Derived from the signal, so one signal never alerts twice."""
 
@@ -51,7 +56,11 @@ class Alert(Message):
     summary: str
     theater: str | None = Field(default=None, description="ISO country code where the effects are.")
     actor: ActorRef | None = None
-    event_ids: list[str] = Field(default_factory=list)
+    event_ids: list[str] = Field(
+        default_factory=list,
+        description=f"The events behind the alert, in the order they reached it: the first "
+        f"{MAX_ALERT_EVENT_IDS} (query /v1/events for the rest).",
+    )
     evidence: list[Evidence] = Field(default_factory=list)
     first_report_at: datetime | None = None
     source_count: int = Field(default=1, ge=0, description="Independent sources behind the signal.")

@@ -10,7 +10,7 @@ from services.alert.detectors import haversine_km, signals_for
 from services.alert.rules import AlertRules, CustomRule, matches
 from services.alert.state import KeyState, SignalEnvelope, process
 from shared.schemas import StatementEvent, StrikeEvent
-from shared.schemas.alert import AlertKind
+from shared.schemas.alert import MAX_ALERT_EVENT_IDS, AlertKind
 
 RULES = AlertRules.load()
 
@@ -188,6 +188,19 @@ def test_custom_rules_match_fields() -> None:
 def test_redelivery_changes_nothing() -> None:
     event = strike(launch_platform={"kind": "aircraft"})
     assert len(run([event, event])) == len(run([event]))
+
+
+def test_an_alert_keeps_its_first_events_only() -> None:
+    # Every later strike of the key folds into the alert's state, which is re-read and re-written at
+    # each signal: its event list must not grow with the war.
+    states: dict[str, KeyState] = {}
+    for i in range(MAX_ALERT_EVENT_IDS + 30):
+        event = strike(f"s{i}", launch_platform={"kind": "aircraft"})
+        for sig in signals_for(event, RULES):
+            env = SignalEnvelope.of(sig, event)
+            states[env.state_key], _ = process(states.get(env.state_key, KeyState()), env, RULES)
+    alerts = [st.alert for st in states.values() if st.alert and st.alert.kind == "new_launch_platform"]
+    assert alerts and alerts[0].event_ids == [f"s{i}" for i in range(MAX_ALERT_EVENT_IDS)]
 
 
 def test_rules_file_is_strict() -> None:
