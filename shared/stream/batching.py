@@ -11,6 +11,8 @@ added latency; an idle consumer is not affected (the first poll waits as before)
 from __future__ import annotations
 
 import asyncio
+import heapq
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -26,12 +28,14 @@ async def poll_batch(
     generation: Callable[[], int],
 ) -> list[Any]:
     """Up to ``max_records`` records: the first poll waits up to ``wait_s`` for any, then more are
-    collected for up to ``linger_s``. ``generation`` counts the consumer's rebalances: if one happens
+    collected for up to ``linger_s``. The records come in broker-timestamp order across partitions, each
+    partition's own order kept, so a batch keeps the order a one-message poll would have seen (the
+    API numbers its live feed in this order). ``generation`` counts the consumer's rebalances: if one happens
     while collecting, what was collected is dropped, because the rebalance reset every position to its
     committed offset and those records will be polled again (by this consumer or the new owner)."""
     records = _flat(await consumer.getmany(timeout_ms=int(wait_s * 1000), max_records=max_records))
     if not records or linger_s <= 0:
-        return records
+        return _in_time_order(records)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + linger_s
     started = generation()
@@ -42,11 +46,21 @@ async def poll_batch(
         if generation() != started:
             return []
         records += _flat(more)
-    return records
+    return _in_time_order(records)
 
 
 def _flat(polled: dict[Any, list[Any]]) -> list[Any]:
     return [rec for recs in polled.values() for rec in recs]
+
+
+def _in_time_order(records: list[Any]) -> list[Any]:
+    """Interleave the partitions by timestamp; ``heapq.merge`` keeps each partition's order as it is."""
+    partitions: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for rec in records:
+        partitions[(rec.topic, rec.partition)].append(rec)
+    if len(partitions) < 2:
+        return records
+    return list(heapq.merge(*partitions.values(), key=lambda rec: rec.timestamp))
 
 
 def fetch_tuning(linger_s: float) -> dict[str, int]:

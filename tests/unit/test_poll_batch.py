@@ -4,9 +4,16 @@ arrive, never past the batch size, nothing when a rebalance happens meanwhile.""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.stream.batching import poll_batch
+
+
+class Rec(NamedTuple):
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
 
 
 class Trickle:
@@ -22,12 +29,12 @@ class Trickle:
             return {}
         await asyncio.sleep(min(self.every_s, timeout_ms / 1000))
         self.next += 1
-        return {"tp": [self.next]}
+        return {"tp": [Rec("t", 0, self.next, self.next)]}
 
 
 def run(consumer: Any, generation: Any = lambda: 0, **kw: Any) -> list[Any]:
     args = {"max_records": 100, "wait_s": 0.5, "linger_s": 0.2} | kw
-    return asyncio.run(poll_batch(consumer, generation=generation, **args))
+    return [rec.offset for rec in asyncio.run(poll_batch(consumer, generation=generation, **args))]
 
 
 def test_records_arriving_within_the_linger_make_one_batch() -> None:
@@ -52,3 +59,24 @@ def test_a_rebalance_while_collecting_drops_the_batch() -> None:
     calls = iter(range(100))
     # The second look at the generation (after the first poll of the linger) sees a rebalance.
     assert run(Trickle(every_s=0.01), generation=lambda: 0 if next(calls) < 1 else 1) == []
+
+
+class TwoPartitions:
+    """One poll returns two partitions' records grouped by partition, as aiokafka does."""
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[str, list[Any]]:
+        return {
+            "p1": [
+                Rec("t", 1, 10, 2),
+                Rec("t", 1, 11, 4),
+                Rec("t", 1, 12, 3),
+            ],  # a producer's clock went back
+            "p0": [Rec("t", 0, 20, 1), Rec("t", 0, 21, 5)],
+        }
+
+
+def test_partitions_interleave_by_timestamp_and_keep_their_own_order() -> None:
+    batch = asyncio.run(
+        poll_batch(TwoPartitions(), max_records=100, wait_s=0.1, linger_s=0, generation=lambda: 0)
+    )
+    assert [(r.partition, r.offset) for r in batch] == [(0, 20), (1, 10), (1, 11), (1, 12), (0, 21)]
