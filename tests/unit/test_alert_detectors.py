@@ -34,11 +34,27 @@ def strike(eid: str = "s1", source: str = "A", day: date = date(2015, 10, 7), **
     return StrikeEvent.model_validate(base | fields)
 
 
+def deployment(eid: str, content: str, actor: str, country: str) -> StatementEvent:
+    """Unnamed sources on ``actor``'s troops arriving in Syria."""
+    return StatementEvent.model_validate(
+        {
+            "event_id": eid,
+            "speaker": {"name": "sources"},
+            "content": content,
+            "about": {
+                "actors": [{"name": actor, "kind": "state_military", "country": country}],
+                "places": [SYRIA],
+            },
+        }
+    )
+
+
 def kinds(event) -> set[AlertKind]:
     return {s.kind for s in signals_for(event, RULES)}
 
 
-def run(events, rules: AlertRules = RULES) -> list:
+def fold(events, rules: AlertRules = RULES) -> tuple[dict[str, KeyState], list]:
+    """Every signal of ``events`` through its key's state: the states at the end, and the alerts raised."""
     states: dict[str, KeyState] = {}
     out = []
     for ev in events:
@@ -46,7 +62,11 @@ def run(events, rules: AlertRules = RULES) -> list:
             env = SignalEnvelope.of(sig, ev)
             states[env.state_key], alerts = process(states.get(env.state_key, KeyState()), env, rules)
             out.extend(alerts)
-    return out
+    return states, out
+
+
+def run(events, rules: AlertRules = RULES) -> list:
+    return fold(events, rules)[1]
 
 
 def test_new_launch_platform_fires_once_then_confirms_on_a_second_source() -> None:
@@ -118,17 +138,7 @@ def test_geographic_expansion_by_province_and_by_statement() -> None:
 
 
 def test_new_actor_from_a_deployment_statement() -> None:
-    said = StatementEvent.model_validate(
-        {
-            "event_id": "st2",
-            "speaker": {"name": "sources"},
-            "content": "hundreds of Iranian troops have arrived",
-            "about": {
-                "actors": [{"name": "Iran", "kind": "state_military", "country": "IR"}],
-                "places": [SYRIA],
-            },
-        }
-    )
+    said = deployment("st2", "hundreds of Iranian troops have arrived", "Iran", "IR")
     assert [s.key for s in signals_for(said, RULES) if s.kind == "new_actor"] == ["Iran|SY"]
     quiet = said.model_copy(update={"content": "talks on Syria continued"})
     assert AlertKind.NEW_ACTOR not in kinds(quiet)
@@ -193,12 +203,9 @@ def test_redelivery_changes_nothing() -> None:
 def test_an_alert_keeps_its_first_events_only() -> None:
     # Every later strike of the key folds into the alert's state, which is re-read and re-written at
     # each signal: its event list must not grow with the war.
-    states: dict[str, KeyState] = {}
-    for i in range(MAX_ALERT_EVENT_IDS + 30):
-        event = strike(f"s{i}", launch_platform={"kind": "aircraft"})
-        for sig in signals_for(event, RULES):
-            env = SignalEnvelope.of(sig, event)
-            states[env.state_key], _ = process(states.get(env.state_key, KeyState()), env, RULES)
+    states, _ = fold(
+        [strike(f"s{i}", launch_platform={"kind": "aircraft"}) for i in range(MAX_ALERT_EVENT_IDS + 30)]
+    )
     alerts = [st.alert for st in states.values() if st.alert and st.alert.kind == "new_launch_platform"]
     assert alerts and alerts[0].event_ids == [f"s{i}" for i in range(MAX_ALERT_EVENT_IDS)]
 

@@ -17,20 +17,10 @@ from shared.deadletter import DeadLetters
 from shared.messages import encode
 from shared.schemas import StatementEvent
 from shared.topics import EVENTS_STATEMENT, EVENTS_STRIKE, TopicNames
-from tests.unit.test_alert_detectors import CASPIAN, HAMA, RULES, SYRIA, strike
+from tests.unit.test_alert_detectors import CASPIAN, HAMA, RULES, SYRIA, deployment, strike
 
 NAMES = TopicNames("t.")
-DEPLOYMENT = StatementEvent.model_validate(
-    {
-        "event_id": "st9",
-        "speaker": {"name": "sources"},
-        "content": "hundreds of Russian troops have arrived",
-        "about": {
-            "actors": [{"name": "Russia", "kind": "state_military", "country": "RU"}],
-            "places": [SYRIA],
-        },
-    }
-)
+DEPLOYMENT = deployment("st9", "hundreds of Russian troops have arrived", "Russia", "RU")
 EVENTS = [
     strike("a", launch_platform={"kind": "warship"}, launch_location=CASPIAN, strike_type="missile_strike",
            locations=[SYRIA, HAMA], weapon="cruise missile"),

@@ -14,7 +14,7 @@ from services.runner import Stack
 
 def test_starting_a_running_service_again_is_refused(tmp_path: Path) -> None:
     stack = Stack(bootstrap="127.0.0.1:1", workdir=tmp_path)
-    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    running = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])  # until killed
     stack.procs["merge"] = running
     try:
         with pytest.raises(RuntimeError, match="already running"):
