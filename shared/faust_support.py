@@ -31,7 +31,10 @@ def make_app(
     Faust needs to exist (a fresh clone has no .cache/faust)."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     names = TopicNames(settings.topic_prefix)
-    refuse_gaps_outside(frozenset(names.of(spec) for spec in ALL_TOPICS if spec.compacted))
+    refuse_gaps_outside(
+        frozenset(names.of(spec) for spec in ALL_TOPICS if spec.compacted),
+        on_refused=_exit_for_restart if settings.consumer_stall_timeout_s > 0 else None,
+    )
     refuse_acks_of_skipped_messages()
     app = faust.App(
         f"{settings.group_prefix}-{service}",
@@ -82,6 +85,8 @@ def make_app(
 
 
 _GAP_TOLERANT_TOPICS: set[str] = set()
+# What a refused gap does next (module-wide, like the patch itself): None only logs it.
+_ON_REFUSED_GAP: list[Callable[[], None] | None] = [None]
 
 
 def gap_can_be_real(topic: str, first_delivered: int, earliest: int | None, compacted: set[str]) -> bool:
@@ -91,16 +96,19 @@ def gap_can_be_real(topic: str, first_delivered: int, earliest: int | None, comp
     return topic in compacted or (earliest is not None and first_delivered <= earliest)
 
 
-def refuse_gaps_outside(compacted: frozenset[str]) -> None:
+def refuse_gaps_outside(compacted: frozenset[str], on_refused: Callable[[], None] | None = None) -> None:
     """Commit past an undelivered offset only where the offsets can really be missing.
 
     faust-streaming treats offsets it never delivered to a stream as a "gap" and counts them as
     processed, so that a commit can pass offsets that compaction removed. After a restart it sometimes
     delivers a partition from further on than the committed offset (a SIGKILL test run: committed 3,
     first delivered 9), and the gap rule then committed past six articles that nobody had extracted.
-    Such a gap is refused: the commit stops at the first message not processed, the stall watchdog
-    restarts the worker, and the new one reads again from there. A delay instead of a loss."""
+    Such a gap is refused: the commit stops at the first message not processed. Faust's fetch
+    position is already past it and nothing will deliver it, so ``on_refused`` (the worker's restart,
+    see ``_exit_for_restart``) runs at once: the new worker reads again from the committed offset. A
+    delay of one restart instead of a loss, and instead of a stall until the watchdog's timeout."""
     _GAP_TOLERANT_TOPICS.update(compacted)
+    _ON_REFUSED_GAP[0] = on_refused
     if getattr(FaustConsumer._add_gap, "warwire_guard", False):
         return
     tolerant_add_gap = FaustConsumer._add_gap
@@ -118,9 +126,19 @@ def refuse_gaps_outside(compacted: frozenset[str]) -> None:
             "%s[%d]: offsets from %d to %d were never delivered to the stream; not committing past them",
             tp.topic, tp.partition, offset_from, offset_to - 1,
         )  # fmt: skip
+        restart = _ON_REFUSED_GAP[0]
+        if restart is not None:
+            restart()
 
     add_gap.warwire_guard = True  # type: ignore[attr-defined]
     FaustConsumer._add_gap = add_gap  # type: ignore[method-assign]
+
+
+def _exit_for_restart() -> None:
+    """Crash-only recovery: offsets are committed after the work, so the restarted worker loses nothing."""
+    log.error("exiting with %d so the supervisor restarts this worker", EXIT_STALLED)
+    logging.shutdown()
+    os._exit(EXIT_STALLED)
 
 
 def refuse_acks_of_skipped_messages() -> None:
@@ -178,9 +196,7 @@ def _lag_monitor(app: faust.App, settings: CommonSettings) -> LagMonitor:
         )  # fmt: skip
         if settings.consumer_stall_timeout_s > 0:
             _log_task_stacks()
-            log.error("exiting with %d so the supervisor restarts this worker", EXIT_STALLED)
-            logging.shutdown()
-            os._exit(EXIT_STALLED)  # crash-only: offsets are committed after the work, so nothing is lost
+            _exit_for_restart()
 
     return LagMonitor(
         settings.bootstrap_list,

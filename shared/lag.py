@@ -81,6 +81,7 @@ class LagMonitor:
         interval_s: float = 5.0,
         stall_after_s: float = 60.0,
         on_stall: Callable[[list[Stall]], Awaitable[None]] | None = None,
+        check_timeout_s: float | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.group = group
@@ -89,6 +90,8 @@ class LagMonitor:
         self.interval_s = interval_s
         self.detector = StallDetector(stall_after_s)
         self.on_stall = on_stall
+        # A check hung inside a client would leave the stall watchdog blind: it is cut off and retried.
+        self.check_timeout_s = check_timeout_s or max(10.0, 2 * interval_s)
         self._reported: set[Partition] = set()
 
     async def run(self) -> None:
@@ -106,16 +109,26 @@ class LagMonitor:
                         await admin.start()
                         await reader.start()
                         started = True
-                    await self.check(admin, reader)
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # a broker restart, say: measure again next round
+                except Exception as exc:  # the broker is away, say: try again next round
                     log.warning("consumer lag of %s not measured: %r", self.group, exc)
+                else:
+                    await self.measure(admin, reader)
                 await asyncio.sleep(self.interval_s)
         finally:
             if started:
                 await reader.stop()
                 await admin.close()
+
+    async def measure(self, admin: Any, reader: Any) -> None:
+        """One bounded check; a failure or a timeout is logged and the next round measures again."""
+        try:
+            await asyncio.wait_for(self.check(admin, reader), timeout=self.check_timeout_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broker restart, a request that never returns
+            log.warning("consumer lag of %s not measured: %r", self.group, exc)
 
     async def check(self, admin: Any, reader: Any) -> dict[Partition, int]:
         from aiokafka.structs import TopicPartition

@@ -1,6 +1,7 @@
 """The guards on faust-streaming's acks: offsets a stream never saw count as processed only where they
 can really be missing (compacted topics; below the earliest retained offset), and a message that the
-stream skipped (flow control off, an earlier generation) is not acked. Runs Faust's own gap bookkeeping
+stream skipped (flow control off, an earlier generation) is not acked. A refused gap restarts the
+worker at once: Faust's fetch position is past the undelivered offsets, so only a re-read delivers them. Runs Faust's own gap bookkeeping
 on a stand-in for its consumer."""
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ def test_which_gaps_can_be_real() -> None:
     assert not gap_can_be_real("articles.raw", 9, None, compacted)  # unknown: the commit waits
 
 
-def gaps_after(topic: str, earliest: int) -> list[tuple[int, int]]:
-    refuse_gaps_outside(frozenset({"g.events.strike"}))
+def gaps_after(topic: str, earliest: int) -> tuple[list[tuple[int, int]], int]:
+    """The gaps Faust records when offsets 4-8 were never delivered, and how often the worker restarted."""
+    restarts: list[None] = []
+    refuse_gaps_outside(frozenset({"g.events.strike"}), on_refused=lambda: restarts.append(None))
     tp = TP(topic, 1)
 
     async def earliest_offsets(*tps: TP) -> dict[TP, int]:
@@ -35,16 +38,16 @@ def gaps_after(topic: str, earliest: int) -> list[tuple[int, int]]:
                                earliest_offsets=earliest_offsets)  # fmt: skip
     # Faust's drain loop: offset 3 was the next to read, offset 9 is what arrived.
     asyncio.run(FaustConsumer._add_gap(consumer, tp, 4, 9))  # type: ignore[arg-type]
-    return sorted((i.begin, i.end) for i in consumer._gap[tp])
+    return sorted((i.begin, i.end) for i in consumer._gap[tp]), len(restarts)
 
 
-def test_undelivered_articles_are_not_committed_past() -> None:
-    assert gaps_after("g.articles.raw", earliest=0) == []
+def test_undelivered_articles_are_not_committed_past_and_the_worker_restarts_to_read_them() -> None:
+    assert gaps_after("g.articles.raw", earliest=0) == ([], 1)
 
 
 def test_compacted_and_expired_offsets_still_are() -> None:
-    assert gaps_after("g.events.strike", earliest=0) == [(4, 10)]
-    assert gaps_after("g.articles.raw", earliest=9) == [(4, 10)]
+    assert gaps_after("g.events.strike", earliest=0) == ([(4, 10)], 0)
+    assert gaps_after("g.articles.raw", earliest=9) == ([(4, 10)], 0)
 
 
 def test_a_message_the_stream_skipped_is_not_acked() -> None:

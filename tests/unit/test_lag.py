@@ -3,7 +3,12 @@ offset stands still for the whole timeout."""
 
 from __future__ import annotations
 
-from shared.lag import StallDetector, lag_by_partition
+import asyncio
+from typing import Any
+
+import pytest
+
+from shared.lag import LagMonitor, StallDetector, lag_by_partition
 
 TP = ("events.strike", 0)
 
@@ -55,3 +60,25 @@ def test_the_stalled_seconds_follow_a_partition_behind_and_standing_still() -> N
     d.observe(40, {TP: 9}, {TP: 9})
     d.observe(90, {TP: 9}, {TP: 9})  # idle and caught up: not stalled
     assert d.stuck == {TP: 0.0}
+
+
+@pytest.mark.timeout(10)
+def test_a_check_that_never_returns_is_cut_off_so_the_next_round_measures_again() -> None:
+    """A client call that hangs must not leave the stall watchdog blind for good."""
+
+    class Hanging(LagMonitor):
+        calls = 0
+
+        async def check(self, admin: Any, reader: Any) -> dict[tuple[str, int], int]:
+            self.calls += 1
+            await asyncio.Event().wait()  # a request that is never answered
+            return {}
+
+    monitor = Hanging(["127.0.0.1:1"], "g", ["t"], check_timeout_s=0.05)
+
+    async def two_rounds() -> None:
+        await monitor.measure(None, None)
+        await monitor.measure(None, None)
+
+    asyncio.run(two_rounds())
+    assert monitor.calls == 2
