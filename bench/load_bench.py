@@ -21,6 +21,9 @@
 - Peak RSS: VmHWM of each service process, plus its children (extract's spaCy pool).
 - Where the CPU went: per step, the cores each service used (from /proc, the extract pool included)
   and the machine's busy share.
+- The machine's speed, so that runs on different machines compare: before the stack starts, the stock
+  spaCy pipeline's articles/s on 150 of the benchmark's articles in one process (extract_bench's naive
+  baseline, code we do not change). Machines of one kind have differed by more than 2x.
 - Real text (``--corpus``): the MUC-4 documents in ../shared/corpora/muc4/train.jsonl (``muc4``, median
   294 words), or those of them with 600 words or more (``muc4-long``, news length). Each document is
   used once, so instead of rate steps they are POSTed as fast as ingest takes them, and throughput is the
@@ -52,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.broker import bench_broker  # noqa: E402
+from bench.extract_bench import in_worker, run_naive  # noqa: E402
 from bench.scale_bench import committed_total, end_total  # noqa: E402
 from bench.sse_fanout_bench import percentile  # noqa: E402
 from services.runner import Stack, StackPorts  # noqa: E402
@@ -267,6 +271,12 @@ class CpuMeter:
         self.machine_busy = round((busy - self._busy[0]) / max(1.0, total - self._busy[1]), 2)
 
 
+def machine_calibration(docs: list[dict[str, Any]]) -> dict[str, float]:
+    """The stock spaCy pipeline's speed on this machine (in a fresh process, before the stack starts)."""
+    naive = in_worker(run_naive, docs)
+    return {"naive_spacy_articles_per_s": round(len(docs) / naive["seconds"], 1)}
+
+
 def summary(values: list[float]) -> dict[str, float | int]:
     if not values:
         return {"n": 0}
@@ -301,6 +311,7 @@ def main() -> int:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     docs = articles() if args.corpus == "dev" else muc4_articles(600 if args.corpus == "muc4-long" else 0)
     docs.reverse()
+    calibration = machine_calibration(docs[-150:])
     stack.start()
     result: dict[str, Any] = {}
     try:
@@ -313,6 +324,7 @@ def main() -> int:
         group, topic = f"{prefix}-extract", f"{prefix}.articles.raw"
         if args.corpus != "dev":
             result = drain_run(args, stack, bootstrap, docs, reader, group, topic)
+            result["machine"].update(calibration)
         else:
             produced = 0
             mean_words = words(docs) / len(docs)
@@ -365,7 +377,8 @@ def main() -> int:
 
             rss = {name: peak_rss_mb(proc.pid) for name, proc in stack.procs.items()}
             result = {
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                            **calibration},
                 "command": f"python bench/load_bench.py --rates {args.rates} --step-s {args.step_s} --phase-s {args.phase_s} --workers {args.workers}",
                 "corpus": "dev: three development reports plus filler per article",
                 "mean_words_per_article": round(mean_words),
