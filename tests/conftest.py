@@ -159,8 +159,50 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed:
         for stack in _STACKS:
             report.sections.append((f"service logs ({report.when})", stack.log_tails()))
+            report.sections.append((f"kafka progress ({report.when})", kafka_progress(stack)))
     if report.when == "teardown":
         _STACKS[:] = [s for s in _STACKS if s.procs]  # module-scoped stacks are still running
+
+
+def kafka_progress(stack: Any) -> str:
+    """Where each of the stack's topics ends and how far each of its consumer groups committed: which
+    stage stopped, when a pipeline test times out. Never raises (it only adds to a failure's report)."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def read() -> str:
+        admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap, request_timeout_ms=10000)
+        reader = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, request_timeout_ms=10000)
+        await admin.start()
+        await reader.start()
+        try:
+            ours = [
+                t for t in await admin.list_topics() if t.startswith((stack.topic_prefix, stack.group_prefix))
+            ]
+            tps = [TopicPartition(d["topic"], p["partition"]) for d in await admin.describe_topics(sorted(ours))
+                   for p in sorted(d["partitions"], key=lambda p: p["partition"])]  # fmt: skip
+            ends = await reader.end_offsets(tps) if tps else {}
+            lines = [f"{tp.topic}[{tp.partition}] end {ends[tp]}" for tp in tps]
+            groups = sorted(
+                g[0] for g in await admin.list_consumer_groups() if g[0].startswith(stack.group_prefix)
+            )
+            for group in groups:
+                committed = await admin.list_consumer_group_offsets(group)
+                lines += [f"  {group}: {tp.topic}[{tp.partition}] committed {m.offset} of {ends.get(tp, '?')}"
+                          for tp, m in sorted(committed.items())]  # fmt: skip
+            return "\n".join(lines)
+        finally:
+            await reader.stop()
+            await admin.close()
+
+    try:
+        from aiokafka.structs import TopicPartition
+
+        return asyncio.run(asyncio.wait_for(read(), timeout=30))
+    except Exception as exc:  # the broker may be the thing that failed
+        return f"not read: {exc!r}"
 
 
 def make_stack(kafka_bootstrap: str, unique: str, workdir: Path, **env: str) -> Any:
