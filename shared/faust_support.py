@@ -150,7 +150,9 @@ def refuse_acks_of_skipped_messages() -> None:
     committed past articles nobody extracted (a SIGKILL test run: committed to the end of a partition,
     six articles never processed, no gap involved). An ack in those states is refused instead: the
     message stays uncommitted and is read again after the seek to the committed offset or, if Faust
-    does not fetch it again, after the stall watchdog's restart."""
+    does not fetch it again, after the stall watchdog's restart. The acking comes from faust-streaming's
+    pure-Python stream iterator (used with ``NO_CYTHON``); its Cython iterator, the default, acks
+    processed messages inline and does not ack skipped ones."""
     if getattr(faust.Event.ack, "warwire_guard", False):
         return
     plain_ack = faust.Event.ack
