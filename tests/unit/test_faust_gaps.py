@@ -14,6 +14,7 @@ from faust.transport.consumer import Consumer as FaustConsumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
+from shared import faust_support
 from shared.faust_support import gap_can_be_real, refuse_gaps_outside
 
 
@@ -73,3 +74,62 @@ def test_a_message_the_stream_skipped_is_not_acked() -> None:
     assert acks == []
     assert faust.Event.ack(event(True, 3)) is True  # type: ignore[arg-type]
     assert len(acks) == 1
+
+
+def commit_after(acked: list[int], committed: int | None, earliest: int) -> tuple[list[int | None], int]:
+    """What Faust's commit computes, twice (before and after the guard has looked into the partition),
+    for a partition whose ``acked`` offsets follow ``committed``; and how often the worker restarted."""
+    restarts: list[None] = []
+    refuse_gaps_outside(frozenset({"g.events.strike"}), on_refused=lambda: restarts.append(None))
+    faust_support.HEAD_RECHECK_S = 0.0
+    tp = TP("g.alert.signals", 0)
+
+    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
+        return {t: earliest for t in tps}
+
+    consumer = SimpleNamespace(_committed_offset={tp: committed}, _acked={tp: list(acked)},
+                               _acked_index={tp: set(acked)}, _gap=defaultdict(IntervalTree),
+                               earliest_offsets=earliest_offsets)  # fmt: skip
+
+    async def commits() -> list[int | None]:
+        first = FaustConsumer._new_offset(consumer, tp)  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)  # the guard's look at the partition's earliest offset
+        return [first, FaustConsumer._new_offset(consumer, tp)]  # type: ignore[arg-type]
+
+    return asyncio.run(commits()), len(restarts)
+
+
+def test_one_unprocessed_message_at_the_committed_offset_is_not_committed_past() -> None:
+    # Faust alone commits 6 here: its test is min(acked) - committed > 1, and its committed offset is
+    # the next one to read, so offset 3, never processed, would be lost.
+    assert commit_after([4, 5], committed=3, earliest=0) == ([None, None], 1)
+
+
+def test_commits_go_on_when_the_head_was_processed_or_retention_removed_it() -> None:
+    assert commit_after([3, 4, 5], committed=3, earliest=0) == ([6, None], 0)
+    assert commit_after([4, 5], committed=3, earliest=4) == ([None, 6], 0)  # offset 3 expired
+    assert commit_after([0, 1], committed=None, earliest=0) == ([2, None], 0)  # nothing committed yet
+
+
+def test_an_old_committed_offset_that_recovery_then_replaces_restarts_nothing() -> None:
+    """Right after an assignment Faust may still hold the offset it committed long ago; its recovery
+    then reads the group's (another worker committed since) before the guard looks again."""
+    restarts: list[None] = []
+    refuse_gaps_outside(frozenset(), on_refused=lambda: restarts.append(None))
+    faust_support.HEAD_RECHECK_S = 0.05
+    tp = TP("g.alert.signals", 0)
+
+    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
+        return {t: 0 for t in tps}
+
+    consumer = SimpleNamespace(_committed_offset={tp: 3}, _acked={tp: [20, 21]}, _acked_index={tp: {20, 21}},
+                               _gap=defaultdict(IntervalTree), earliest_offsets=earliest_offsets)  # fmt: skip
+
+    async def run() -> int | None:
+        assert FaustConsumer._new_offset(consumer, tp) is None  # type: ignore[arg-type]
+        consumer._committed_offset[tp] = 20  # the recovery's seek to the group's committed offsets
+        await asyncio.sleep(0.1)
+        return FaustConsumer._new_offset(consumer, tp)  # type: ignore[arg-type]
+
+    assert asyncio.run(run()) == 22
+    assert restarts == []
