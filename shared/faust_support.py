@@ -53,9 +53,10 @@ def make_app(
         broker_commit_interval=1.0,
         # A killed worker's partitions move to the survivors after this, not after the 60 s default.
         broker_session_timeout=settings.consumer_session_timeout_s,
-        # Static membership: a worker restarted after a crash rejoins as itself and gets its partitions
-        # back at once, instead of waiting for the dead member to expire and a second rebalance.
-        consumer_group_instance_id=settings.member_id(service),
+        # No static membership here (the plain consumers have it): a Faust worker that joined while the
+        # broker was away got an empty assignment, and as a static member every restart was handed that
+        # cached empty assignment back, for good. A restarted worker now joins as a new member; after a
+        # crash the dead one's partitions move once the session timeout has passed.
         broker_heartbeat_interval=3.0,
         web_enabled=True,
         web_host=web_host,

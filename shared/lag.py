@@ -11,6 +11,7 @@ fetcher wedged (faust-streaming issues #175/#523) then costs a restart instead o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -96,30 +97,38 @@ class LagMonitor:
 
     async def run(self) -> None:
         """Until cancelled. Clients are created here, on the running loop; errors are logged and retried."""
+        clients: tuple[Any, Any] | None = None
+        try:
+            while True:
+                try:
+                    if clients is None:
+                        # Bounded too: a worker that starts while the broker is away must not leave its
+                        # watchdog waiting on a client's start for good (seen after a broker restart).
+                        clients = await asyncio.wait_for(self._start_clients(), timeout=self.check_timeout_s)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # the broker is away, say: new clients next round
+                    log.warning("consumer lag of %s not measured: %r", self.group, exc)
+                else:
+                    await self.measure(*clients)
+                await asyncio.sleep(self.interval_s)
+        finally:
+            if clients is not None:
+                await _close(*clients)
+
+    async def _start_clients(self) -> tuple[Any, Any]:
         from aiokafka import AIOKafkaConsumer
         from aiokafka.admin import AIOKafkaAdminClient
 
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
         reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
-        started = False
         try:
-            while True:
-                try:
-                    if not started:
-                        await admin.start()
-                        await reader.start()
-                        started = True
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # the broker is away, say: try again next round
-                    log.warning("consumer lag of %s not measured: %r", self.group, exc)
-                else:
-                    await self.measure(admin, reader)
-                await asyncio.sleep(self.interval_s)
-        finally:
-            if started:
-                await reader.stop()
-                await admin.close()
+            await admin.start()
+            await reader.start()
+        except BaseException:  # a failure or the timeout's cancellation: nothing half-started is kept
+            await _close(admin, reader)
+            raise
+        return admin, reader
 
     async def measure(self, admin: Any, reader: Any) -> None:
         """One bounded check; a failure or a timeout is logged and the next round measures again."""
@@ -140,9 +149,16 @@ class LagMonitor:
             if d["error_code"] == 0
             for p in sorted(d["partitions"], key=lambda p: p["partition"])
         ]
+        owns_some = True
         if self.owned is not None:
             mine = self.owned()
-            partitions = [tp for tp in partitions if (tp.topic, tp.partition) in mine]
+            owned = [tp for tp in partitions if (tp.topic, tp.partition) in mine]
+            # A worker that owns nothing watches the whole group: one that joined while the broker was
+            # away got an empty assignment and was never given its partitions again (faust-streaming,
+            # after a broker restart), and idled for good. If another worker processes them, their
+            # offsets move and nothing stalls.
+            owns_some = bool(owned)
+            partitions = owned or partitions
         if not partitions:
             self._publish({}, {})
             return {}
@@ -156,7 +172,10 @@ class LagMonitor:
         stalls = self.detector.observe(
             time.monotonic(), {tp: committed.get(tp, start[tp]) for tp in end}, end
         )
-        self._publish(lag, self.detector.stuck)
+        if owns_some:
+            self._publish(lag, self.detector.stuck)
+        else:
+            self._publish({}, {})  # the gauges are per owner: another worker reports these
         if stalls and self.on_stall is not None:
             await self.on_stall(stalls)
         return lag
@@ -169,3 +188,10 @@ class LagMonitor:
             CONSUMER_LAG.labels(self.group, topic, str(partition)).set(n)
             CONSUMER_STALLED.labels(self.group, topic, str(partition)).set(stuck.get((topic, partition), 0.0))
         self._reported = set(lag)
+
+
+async def _close(admin: Any, reader: Any) -> None:
+    with contextlib.suppress(Exception):
+        await reader.stop()
+    with contextlib.suppress(Exception):
+        await admin.close()

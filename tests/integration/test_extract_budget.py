@@ -29,6 +29,9 @@ pytestmark = pytest.mark.integration
 
 ATTACK = "Russian jets bombed the depot near Aleppo and drones struck a base in Idlib, "
 LONG = (ATTACK * 1600)[:120_000]
+# Still extracting when the 5 s shutdown grace ends, on machines 5x faster than the one where 120 KB
+# took ~20 s (it takes 6 s on some; finished within the grace, it was committed and never read again).
+BUSY_FOR_A_WHILE = (ATTACK * 8000)[:600_000]
 
 
 def article(aid: str, body: str) -> Article:
@@ -149,7 +152,7 @@ def test_too_expensive_article_is_dead_lettered_and_the_partition_moves_on(
 def test_sigterm_and_sigkill_mid_extraction_leave_no_process_behind(
     kafka_bootstrap: str, unique: str, tmp_path: Path
 ) -> None:
-    # Budget and cap lifted: the 120 KB article keeps a pool process busy for ~20 s.
+    # Budget and cap lifted: the 600 KB article keeps a pool process busy for 30 s or more.
     stack = make_stack(kafka_bootstrap, unique, tmp_path, WARWIRE_EXTRACT_TIMEOUT_S="600",
                        WARWIRE_EXTRACT_MAX_CHARS="1000000")  # fmt: skip
     names = TopicNames(stack.topic_prefix)
@@ -162,7 +165,8 @@ def test_sigterm_and_sigkill_mid_extraction_leave_no_process_behind(
         pid = stack.procs["extract"].pid
         idle = {c: cpu_seconds(c) for c in wait_for(lambda: descendants(pid), 30, "the pool process")}
         if not figures:
-            send(kafka_bootstrap, names.articles_raw, [article("long", LONG)])  # re-read after each stop
+            # Read again after each stop (it is never finished, so never committed).
+            send(kafka_bootstrap, names.articles_raw, [article("long", BUSY_FOR_A_WHILE)])
         wait_for(lambda: busy_pool_process(pid, idle), 90, "a pool process extracting the long article")
         return pid, descendants(pid)
 

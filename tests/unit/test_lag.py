@@ -82,3 +82,70 @@ def test_a_check_that_never_returns_is_cut_off_so_the_next_round_measures_again(
 
     asyncio.run(two_rounds())
     assert monitor.calls == 2
+
+
+@pytest.mark.timeout(10)
+def test_a_client_start_that_never_returns_is_cut_off_and_tried_again() -> None:
+    """A worker started while the broker was away once kept its watchdog waiting for good."""
+
+    class Measured(Exception):
+        pass
+
+    class HangsOnce(LagMonitor):
+        starts = 0
+
+        async def _start_clients(self) -> tuple[Any, Any]:
+            self.starts += 1
+            if self.starts == 1:
+                await asyncio.Event().wait()  # a start that never completes
+            return object(), object()
+
+        async def measure(self, admin: Any, reader: Any) -> None:
+            raise Measured
+
+    monitor = HangsOnce(["127.0.0.1:1"], "g", ["t"], interval_s=0.01, check_timeout_s=0.05)
+    with pytest.raises(Measured):
+        asyncio.run(monitor.run())
+    assert monitor.starts == 2
+
+
+def test_a_worker_that_owns_nothing_watches_the_whole_group() -> None:
+    """A Faust worker that joined while the broker was away got no partitions and idled for good."""
+    from aiokafka.structs import OffsetAndMetadata, TopicPartition
+
+    behind, caught_up = TopicPartition("t", 0), TopicPartition("t", 1)
+    committed, end = {behind: 3, caught_up: 9}, {behind: 9, caught_up: 9}
+
+    class Admin:
+        async def describe_topics(self, topics: list[str]) -> list[dict[str, Any]]:
+            return [{"topic": "t", "error_code": 0, "partitions": [{"partition": 0}, {"partition": 1}]}]
+
+        async def list_consumer_group_offsets(self, group: str, partitions: list[Any]) -> dict[Any, Any]:
+            return {tp: OffsetAndMetadata(committed[tp], "") for tp in partitions}
+
+    class Reader:
+        async def end_offsets(self, partitions: list[Any]) -> dict[Any, int]:
+            return {tp: end[tp] for tp in partitions}
+
+        async def beginning_offsets(self, partitions: list[Any]) -> dict[Any, int]:
+            return dict.fromkeys(partitions, 0)
+
+    stalls: list[Any] = []
+
+    async def on_stall(found: list[Any]) -> None:
+        stalls.extend(found)
+
+    def watch(owned: set[tuple[str, int]]) -> list[Any]:
+        stalls.clear()
+        monitor = LagMonitor(["b"], "g", ["t"], owned=lambda: owned, stall_after_s=0, on_stall=on_stall)
+
+        async def twice() -> None:
+            await monitor.check(Admin(), Reader())
+            await monitor.check(Admin(), Reader())
+
+        asyncio.run(twice())
+        return [s.partition for s in stalls]
+
+    assert watch(set()) == [("t", 0)]  # nobody processes it: the idle worker restarts
+    assert watch({("t", 0)}) == [("t", 0)]  # its own partition, stalled
+    assert watch({("t", 1)}) == []  # owns t[1], caught up: t[0] is another worker's to report
