@@ -47,8 +47,9 @@ class CommonSettings(BaseSettings):
     )
     instance_id: str = Field(
         default_factory=socket.gethostname,
-        description="This worker's static consumer-group identity (Kafka static membership): a restarted "
-        "worker takes its partitions straight back. Give every worker of a group its own value.",
+        description="This worker's static consumer-group identity (Kafka static membership) in the "
+        "plain-consumer stages (extract, detect): a restarted worker takes its partitions straight back. "
+        "Give every worker of a group its own value. The Faust workers (merge, alert) join as dynamic members.",
     )
     consumer_session_timeout_s: float = Field(
         default=10.0,
