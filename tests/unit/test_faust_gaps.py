@@ -76,6 +76,11 @@ def test_a_message_the_stream_skipped_is_not_acked() -> None:
     assert len(acks) == 1
 
 
+async def guard_checks_done() -> None:
+    """Until the looks the guard scheduled (every other task on the loop) are over."""
+    await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not asyncio.current_task()))
+
+
 def commit_after(acked: list[int], committed: int | None, earliest: int) -> tuple[list[int | None], int]:
     """What Faust's commit computes, twice (before and after the guard has looked into the partition),
     for a partition whose ``acked`` offsets follow ``committed``; and how often the worker restarted."""
@@ -93,7 +98,7 @@ def commit_after(acked: list[int], committed: int | None, earliest: int) -> tupl
 
     async def commits() -> list[int | None]:
         first = FaustConsumer._new_offset(consumer, tp)  # type: ignore[arg-type]
-        await asyncio.sleep(0.01)  # the guard's look at the partition's earliest offset
+        await guard_checks_done()  # the guard's look at the partition's earliest offset
         return [first, FaustConsumer._new_offset(consumer, tp)]  # type: ignore[arg-type]
 
     return asyncio.run(commits()), len(restarts)
@@ -128,7 +133,7 @@ def test_an_old_committed_offset_that_recovery_then_replaces_restarts_nothing() 
     async def run() -> int | None:
         assert FaustConsumer._new_offset(consumer, tp) is None  # type: ignore[arg-type]
         consumer._committed_offset[tp] = 20  # the recovery's seek to the group's committed offsets
-        await asyncio.sleep(0.1)
+        await guard_checks_done()
         return FaustConsumer._new_offset(consumer, tp)  # type: ignore[arg-type]
 
     assert asyncio.run(run()) == 22
