@@ -290,6 +290,20 @@ def run_worker(app: faust.App, *, loglevel: str, on_shutdown: Callable[[], None]
                           override_logging=not json_logs())  # JSON: keep configure_logging's handler  # fmt: skip
     try:
         worker.execute_from_commandline()
+    except BaseException as exc:
+        if not broker_unavailable(exc):
+            raise
+        # Started while the broker was away (Faust's start-up does not retry): exit so that the
+        # supervisor starts it again, as for a stall, instead of leaving the stage down.
+        log.error("the broker was not reachable while the worker started (%r)", exc)
+        _exit_for_restart()
     finally:
         if on_shutdown is not None:
             on_shutdown()
+
+
+def broker_unavailable(exc: BaseException) -> bool:
+    """A Kafka client error or a refused connection: worth a restart, unlike a bug or a bad setting."""
+    from aiokafka.errors import KafkaError
+
+    return isinstance(exc, (KafkaError, ConnectionError))

@@ -138,3 +138,13 @@ def test_an_old_committed_offset_that_recovery_then_replaces_restarts_nothing() 
 
     assert asyncio.run(run()) == 22
     assert restarts == []
+
+
+def test_a_worker_that_could_not_reach_the_broker_at_start_is_restarted() -> None:
+    from aiokafka.errors import NodeNotReadyError
+
+    from shared.faust_support import broker_unavailable
+
+    assert broker_unavailable(NodeNotReadyError("node 1 not ready"))  # the crash seen in a CI run
+    assert broker_unavailable(ConnectionRefusedError())
+    assert not broker_unavailable(ValueError("a bad setting"))
