@@ -48,13 +48,23 @@ class SeenStore:
         return None
 
     def add(self, article_id: str, h: int | None = None) -> None:
+        # One transaction: in autocommit every statement (each band row too) was its own commit and
+        # its own sync of the log, five per article; and an article is never seen without its bands.
         with self._lock:
-            cur = self._db.execute(
-                "INSERT OR IGNORE INTO seen (article_id, simhash) VALUES (?, ?)",
-                (article_id, to_signed(h) if h is not None else None),
-            )
-            if cur.rowcount and h is not None:
-                self._db.executemany("INSERT INTO bands VALUES (?, ?)", [(b, article_id) for b in bands(h)])
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO seen (article_id, simhash) VALUES (?, ?)",
+                    (article_id, to_signed(h) if h is not None else None),
+                )
+                if cur.rowcount and h is not None:
+                    self._db.executemany(
+                        "INSERT INTO bands VALUES (?, ?)", [(b, article_id) for b in bands(h)]
+                    )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
