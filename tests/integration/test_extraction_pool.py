@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +18,8 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.integration
 
 
-def test_two_workers_share_a_batch_and_keep_its_order() -> None:
+def test_two_workers_share_a_batch_and_keep_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     docs = [json.loads(x) for x in (ROOT / "tests" / "data" / "devset.jsonl").read_text().splitlines()][:8]
     articles = [
         Article(article_id=f"pool-{d['id']}", title=d["title"], body=d["body"], source="pool-test",
@@ -29,6 +31,8 @@ def test_two_workers_share_a_batch_and_keep_its_order() -> None:
         pool.warm_up()
         processes = getattr(pool._executor, "_processes", {})  # the pool holds both processes
         assert len(processes) == 2, "warm_up starts every worker"
+        # One core's work per process: no BLAS threads competing with the other process.
+        assert pool._executor.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() == "1"
         results, per_article = asyncio.run(pool.extract(articles))
     finally:
         pool.shutdown()
