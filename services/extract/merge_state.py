@@ -65,9 +65,16 @@ class Loaded(Generic[R]):
     events: list[R]
     evicted: dict[str, str]
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # day key -> the row as stored
+    # id(event) -> (event, its JSON as stored): an event the fold left as it was (folders replace an
+    # event they change, never change it in place) is saved as it was read, not encoded again.
+    stored: dict[int, tuple[R, str]] = field(default_factory=dict)
 
     def seen(self, report_id: str) -> bool:
         return report_id in self.evicted
+
+    def json_of(self, event: R) -> str:
+        known = self.stored.get(id(event))
+        return known[1] if known is not None and known[0] is event else event.model_dump_json()
 
 
 @dataclass
@@ -99,7 +106,10 @@ class DayRows(Generic[R]):
             if not row:
                 continue
             loaded.rows[d] = row
-            loaded.events.extend(self.parse(e) for e in row.get("events", []))
+            for raw in row.get("events", []):
+                event = self.parse(raw)
+                loaded.events.append(event)
+                loaded.stored[id(event)] = (event, raw)
             loaded.evicted.update(row.get("evicted", {}))
         return loaded
 
@@ -120,7 +130,7 @@ class DayRows(Generic[R]):
                 evicted = dict(list(evicted.items())[len(evicted) - self.evicted_max :])
             key = f"{loaded.block}|{d}"
             if kept or evicted:
-                self.store[key] = {"events": [e.model_dump_json() for e in kept], "evicted": evicted}
+                self.store[key] = {"events": [loaded.json_of(e) for e in kept], "evicted": evicted}
             elif key in self.store:
                 del self.store[key]
         self._index(loaded.block, set(by_day))

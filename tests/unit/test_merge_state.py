@@ -85,3 +85,21 @@ def test_undated_reports_keep_a_row_of_their_own() -> None:
     assert fold(state, strike("u1", None, "Idlib")) is not None
     assert fold(state, strike("u1", None, "Idlib")) is None  # a re-delivery still finds it
     assert "Russia|air_strike|undated" in store
+
+
+def test_a_fold_saves_what_it_changed_and_keeps_the_stored_text_of_the_rest() -> None:
+    store: dict[str, Any] = {}
+    state = rows(store)
+    fold(state, strike("a", DAY, "Saraqib"))
+    fold(state, strike("c", DAY, "Homs"))
+    homs_text = next(t for t in store[f"Russia|air_strike|{DAY}"]["events"] if "Homs" in t)
+    # A second source for the Saraqib event: unchanged events are saved as the text they were read
+    # from, so this fails if the text read for the event merged into were saved instead of its new one.
+    merged = fold(state, strike("b", DAY, "Saraqib", source="Two"))
+    assert merged is not None and merged.version == 2
+    texts = store[f"Russia|air_strike|{DAY}"]["events"]
+    assert homs_text in texts
+    saved = [StrikeEvent.model_validate_json(t) for t in texts if "Saraqib" in t]
+    assert [(e.version, sorted(s.source for s in e.sources)) for e in saved] == [(2, ["One", "Two"])]
+    again = state.load("Russia|air_strike", DAY)
+    assert {e.event_id: e.version for e in again.events} == {"a": 2, "c": 1}
