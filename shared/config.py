@@ -65,7 +65,7 @@ class CommonSettings(BaseSettings):
         "is broken, not one bad input. 0 = no limit.",
     )
     consumer_linger_ms: float = Field(
-        default=50.0,
+        default=100.0,
         ge=0,
         description="Once a plain consumer (extract, detect, the API's materialiser) has polled records, "
         "it collects more for up to this long before working on them: batches instead of single "
