@@ -17,7 +17,7 @@
   next step). The highest such rate is the sustained rate.
 - Latency at 25/50/75 % of that rate, from ``ingested_at`` (ingest's accept time, carried in every
   message) to the event's arrival on the API's SSE stream (after the store write, so queryable) and
-  to the alert's arrival at the webhook receiver. One machine, one clock.
+  to the alert's arrival at the webhook receiver, first versions of both. One machine, one clock.
 - Peak RSS: VmHWM of each service process, plus its children (extract's spaCy pool).
 - Where the CPU went: per step, the cores each service used (from /proc, the extract pool included)
   and the machine's busy share.
@@ -104,7 +104,9 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         now = time.time()
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        if body.get("ingested_at"):
+        # First versions only, as for events: a later version (an alert confirmed by a second source)
+        # carries the ingest time of the merged event's first article, not of the one that confirmed it.
+        if body.get("ingested_at") and body.get("version") == 1:
             with Receiver.lock:
                 ingested = _ts(body["ingested_at"])
                 Receiver.arrivals.setdefault(self.headers["webhook-id"], (ingested, now - ingested))
