@@ -9,7 +9,10 @@ it, never its block's whole history: one actor's whole war is not one row that e
 - A row keeps at most ``row_max`` events. An event pushed out keeps its ids in the row's ``evicted``
   map, so a re-delivered report of it is recognised and never published again as a new event.
 - A block's index row lists its days; rows more than ``retain_days`` older than the block's newest day
-  are deleted, so state stays bounded while a block keeps reporting.
+  are deleted, so state stays bounded while a block keeps reporting. The report ids of a deleted row
+  move to the block's ``gone`` row (at most ``evicted_max``), so a re-delivered report of it is not
+  published again as a new event either (a redelivery after a crash upstream does that: extraction
+  re-publishes the candidates of work it had not committed).
 
 The store is any mutable mapping of JSON values: the changelog-backed Faust table in the service, a
 dict in tests. A merge stage calls :meth:`DayRows.fold`, publishes the event it returns, and only then
@@ -51,6 +54,7 @@ class Fold(Generic[R]):
 
 
 UNDATED = "undated"
+GONE = "gone"  # the block's row of report ids whose day rows fell out of the retention window
 
 
 def day_key(day: date | None) -> str:
@@ -111,6 +115,7 @@ class DayRows(Generic[R]):
                 loaded.events.append(event)
                 loaded.stored[id(event)] = (event, raw)
             loaded.evicted.update(row.get("evicted", {}))
+        loaded.evicted.update(self.store.get(f"{block}|{GONE}") or {})
         return loaded
 
     def save(self, loaded: Loaded[R], events: list[R]) -> None:
@@ -142,10 +147,25 @@ class DayRows(Generic[R]):
         dated = sorted(d for d in known if d != UNDATED)
         if dated:
             floor = (date.fromisoformat(dated[-1]) - timedelta(days=self.retain_days)).isoformat()
+            gone: dict[str, str] = {}
             for d in [d for d in dated if d < floor]:
                 known.discard(d)
-                if f"{block}|{d}" in self.store:
+                row = self.store.get(f"{block}|{d}")
+                if row:
+                    gone.update(row.get("evicted", {}))
+                    for raw in row.get("events", []):
+                        event = self.parse(raw)
+                        gone.update(dict.fromkeys(self.ids_of(event), event.event_id))
                     del self.store[f"{block}|{d}"]
+            if gone:
+                self._bury(block, gone)
         listed = sorted(known)
         if listed != sorted(self.store.get(key) or []):
             self.store[key] = listed
+
+    def _bury(self, block: str, gone: dict[str, str]) -> None:
+        """Keep the ids of reports whose rows fell out of the window (the newest ``evicted_max``)."""
+        buried = {**(self.store.get(f"{block}|{GONE}") or {}), **gone}
+        if len(buried) > self.evicted_max:
+            buried = dict(list(buried.items())[len(buried) - self.evicted_max :])
+        self.store[f"{block}|{GONE}"] = buried

@@ -63,9 +63,23 @@ def test_rows_older_than_the_retention_window_are_deleted() -> None:
     state = rows(store, retain_days=5)
     for d in range(12):
         fold(state, strike(f"e{d}", DAY + timedelta(days=d), f"Town {d}"))
-    kept = sorted(k.rsplit("|", 1)[1] for k in store if not k.endswith("|days"))
+    kept = sorted(k.rsplit("|", 1)[1] for k in store if not k.endswith(("|days", "|gone")))
     assert kept == [(DAY + timedelta(days=d)).isoformat() for d in range(6, 12)]
     assert store["Russia|air_strike|days"] == kept
+
+
+def test_a_report_whose_row_fell_out_of_the_window_is_never_published_again_as_new() -> None:
+    """What extraction re-delivers after a crash: candidates of work it had not committed, by then
+    maybe older than the window of a block that has since reported a later day."""
+    store: dict[str, Any] = {}
+    state = rows(store, retain_days=5, evicted_max=3)
+    assert fold(state, strike("old", DAY, "Saraqib")) is not None
+    assert fold(state, strike("new", DAY + timedelta(days=30), "Homs")) is not None
+    assert f"Russia|air_strike|{DAY}" not in store  # the old day's row is gone: state stays bounded
+    assert fold(state, strike("old", DAY, "Saraqib")) is None  # re-delivered: not a new event
+    for k in range(4):  # the ids kept of gone rows are bounded too
+        fold(state, strike(f"x{k}", DAY - timedelta(days=k + 1), f"Town {k}"))
+    assert sorted(store["Russia|air_strike|gone"]) == ["x1", "x2", "x3"]
 
 
 def test_an_event_evicted_from_a_full_row_is_never_published_again_as_new() -> None:
