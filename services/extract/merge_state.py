@@ -69,12 +69,13 @@ class Loaded(Generic[R]):
     events: list[R]
     evicted: dict[str, str]
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # day key -> the row as stored
+    gone: dict[str, str] = field(default_factory=dict)  # the block's ids of rows out of the window
     # id(event) -> (event, its JSON as stored): an event the fold left as it was (folders replace an
     # event they change, never change it in place) is saved as it was read, not encoded again.
     stored: dict[int, tuple[R, str]] = field(default_factory=dict)
 
     def seen(self, report_id: str) -> bool:
-        return report_id in self.evicted
+        return report_id in self.evicted or report_id in self.gone
 
     def json_of(self, event: R) -> str:
         known = self.stored.get(id(event))
@@ -115,7 +116,7 @@ class DayRows(Generic[R]):
                 loaded.events.append(event)
                 loaded.stored[id(event)] = (event, raw)
             loaded.evicted.update(row.get("evicted", {}))
-        loaded.evicted.update(self.store.get(f"{block}|{GONE}") or {})
+        loaded.gone = self.store.get(f"{block}|{GONE}") or {}  # read, not copied: up to evicted_max ids
         return loaded
 
     def save(self, loaded: Loaded[R], events: list[R]) -> None:
